@@ -1,0 +1,58 @@
+"""Typed settings, read from ``RINGFENCE_*`` environment variables (and a ``.env`` file).
+
+Settings are validated once, at start-up; a bad value raises
+:class:`ringfence.errors.ConfigurationError` naming the setting, never echoing a secret.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ringfence.errors import ConfigurationError
+
+
+class Environment(str, Enum):
+    """Where ringfence runs; production refuses development shortcuts."""
+
+    DEV = "dev"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """All of ringfence's settings.
+
+    Attributes:
+        env: ``dev`` (default), ``test`` or ``production``.
+        database_url: SQLAlchemy URL of the store.
+        phone_backend: ``auto`` uses the compiled backend for bulk work when it is installed.
+        workers: process-pool size for bulk work; ``None`` means one per CPU.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="RINGFENCE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Environment = Environment.DEV
+    database_url: str = "sqlite:///ringfence.db"
+    phone_backend: Literal["auto", "reference", "fast"] = "auto"
+    workers: int | None = Field(default=None, ge=1, le=256)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings; raise ``ConfigurationError`` on a bad value."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        names = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
+        raise ConfigurationError(
+            f"invalid setting(s): {', '.join('RINGFENCE_' + n.upper() for n in names)}"
+        ) from None
