@@ -6,7 +6,7 @@ Settings are validated once, at start-up; a bad value raises
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field, ValidationError
@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ringfence.errors import ConfigurationError
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     """Where ringfence runs; production refuses development shortcuts."""
 
     DEV = "dev"

@@ -1,1 +1,36 @@
-def main() -> None: ...
+"""The ``ringfence`` command line: a thin shell over the library.
+
+Each command calls one library function. Errors that ringfence raises on purpose are printed
+as one line with their reason code and exit with status 2; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ringfence.cli import clean, phone
+from ringfence.cli._output import fail
+from ringfence.errors import RingfenceError
+
+app = typer.Typer(
+    name="ringfence",
+    help="Phone numbers as customer data: clean, verify, analyze — privately.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(phone.app, name="phone")
+app.command(name="clean")(clean.clean)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except RingfenceError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None

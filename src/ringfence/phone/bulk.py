@@ -169,8 +169,8 @@ def _distinct_pairs(
     keys = pc.add(pc.multiply(v_idx, n_regions), r_idx)
     key_codes = pc.dictionary_encode(keys)
     unique_keys = key_codes.dictionary
-    value_dict = value_codes.dictionary.to_pylist() + [None]
-    region_dict = region_codes.dictionary.to_pylist() + [None]
+    value_dict = [*value_codes.dictionary.to_pylist(), None]
+    region_dict = [*region_codes.dictionary.to_pylist(), None]
     pair_values = [value_dict[k] for k in pc.divide(unique_keys, n_regions).to_pylist()]
     pair_regions = [region_dict[k] for k in pc.remainder(unique_keys, n_regions).to_pylist()]
     return pair_values, pair_regions, key_codes.indices
@@ -219,8 +219,9 @@ def _normalize_pairs(
                 on_progress(done, total)
     merged: Columns = ([], [], [], [], [], [], [])
     for index in range(len(bounds)):
-        for target, part in zip(merged, parts.pop(index), strict=True):
-            target.extend(part)  # type: ignore[arg-type]
+        part = parts.pop(index)
+        for position, target in enumerate(merged):
+            target.extend(part[position])  # type: ignore[attr-defined]
     return merged
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Literal
 
@@ -10,6 +11,7 @@ from ringfence.phone.model import NumberMatch
 from ringfence.phone.parsing import build_phone_number
 
 Leniency = Literal["possible", "valid", "strict_grouping", "exact_grouping"]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LENIENCY_CODES: dict[str, int] = {
     "possible": 0,
     "valid": 1,
@@ -52,8 +54,11 @@ def find_numbers(
         raise TypeError("find_numbers() needs a str")
     chosen = get_backend(backend)
     module = chosen.module
+    # Lone surrogates (undecodable bytes kept by "surrogateescape") cannot cross into the
+    # compiled backend; a same-length stand-in keeps every offset aligned with ``text``.
+    scanned = _SURROGATE.sub("\ufffd", text)
     matcher = module.PhoneNumberMatcher(
-        text,
+        scanned,
         (region or "ZZ").upper(),
         leniency=_leniency_code(leniency),
         max_tries=sys.maxsize,
@@ -62,7 +67,7 @@ def find_numbers(
         NumberMatch(
             start=match.start,
             end=match.end,
-            raw=match.raw_string,
+            raw=text[match.start : match.end],
             number=build_phone_number(chosen, match.number),
         )
         for match in matcher

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class PhoneReason(str, Enum):
+class PhoneReason(StrEnum):
     """Why a string is not (a valid) phone number; the value is the stable reason code."""
 
     NOT_A_NUMBER = "not_a_number"
@@ -34,7 +34,7 @@ _REASON_MESSAGES = {
 }
 
 
-class NumberType(str, Enum):
+class NumberType(StrEnum):
     """Kind of line, as libphonenumber classifies it from the number's range."""
 
     FIXED_LINE = "fixed_line"
@@ -68,7 +68,7 @@ NUMBER_TYPE_BY_CODE: dict[int, NumberType] = {
 }
 
 
-class FormatStyle(str, Enum):
+class FormatStyle(StrEnum):
     """Output formats of :meth:`PhoneNumber.format`."""
 
     E164 = "e164"
@@ -77,7 +77,7 @@ class FormatStyle(str, Enum):
     RFC3966 = "rfc3966"
 
 
-class MatchLevel(str, Enum):
+class MatchLevel(StrEnum):
     """How closely two numbers match (libphonenumber's ``isNumberMatch``)."""
 
     EXACT = "exact"
