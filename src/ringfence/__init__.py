@@ -4,6 +4,8 @@ Contact data, authentication data and analytics data, with privacy throughout. T
 surface is listed in ``__all__`` and pinned by a test.
 """
 
+from typing import TYPE_CHECKING
+
 from ringfence.errors import (
     ConfigurationError,
     InputFileError,
@@ -28,9 +30,24 @@ from ringfence.phone import (
     parse,
     redact,
 )
-from ringfence.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from ringfence.settings import Settings, load_settings
 
 __version__ = "0.1.0"
+
+_LAZY = {"Settings", "load_settings"}
+
+
+def __getattr__(name: str) -> object:
+    # Settings pull in pydantic (~0.3 s): import them only when asked, so that the CLI and
+    # pool workers start fast.
+    if name in _LAZY:
+        from ringfence import settings
+
+        return getattr(settings, name)
+    raise AttributeError(f"module 'ringfence' has no attribute {name!r}")
+
 
 __all__ = [
     "ConfigurationError",

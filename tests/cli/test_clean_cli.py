@@ -128,3 +128,22 @@ def test_unknown_output_format_is_refused_before_work(tmp_path):
     with pytest.raises(InputFileError) as caught:
         clean_file(EXAMPLE, tmp_path / "out.json", column="phone", region="US")
     assert caught.value.reason == "unknown_format"
+
+
+def test_progress_bar_on_a_terminal_only():
+    import io
+
+    from rich.console import Console
+
+    from ringfence.cli.clean import _ProgressBar
+
+    quiet = _ProgressBar(Console(file=io.StringIO(), force_terminal=False))
+    with quiet as on_progress:
+        assert on_progress is None
+    screen = io.StringIO()
+    bar = _ProgressBar(Console(file=screen, force_terminal=True, width=80))
+    with bar as on_progress:
+        assert on_progress is not None
+        on_progress(5, 10)
+        on_progress(10, 10)
+    assert "10/10" in screen.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from ringfence import normalize, normalize_many
+from ringfence import normalize_many, parse
 from ringfence.phone import bulk
 from ringfence.testing import call_log_values, messy_numbers
 
@@ -72,10 +72,14 @@ def test_matches_single_normalize():
     result = normalize_many(values, regions=regions, backend="reference", workers=1)
     for value, region, row in zip(values, regions, result.to_pylist(), strict=True):
         try:
-            expected = normalize(value, region).e164
+            number = parse(value, region)
         except ValueError:
-            expected = None
-        assert row["e164"] == expected
+            assert row["country_code"] is None
+            continue
+        assert row["e164"] == (number.e164 if number.is_valid else None)
+        assert row["region"] == number.region
+        assert row["number_type"] == number.number_type.value
+        assert row["country_code"] == number.country_code
 
 
 def test_process_pool_gives_the_same_result(monkeypatch):
@@ -94,3 +98,11 @@ def test_process_pool_gives_the_same_result(monkeypatch):
 def test_workers_must_be_positive():
     with pytest.raises(ValueError, match="workers"):
         normalize_many(["1"], workers=0)
+
+
+def test_pool_size_follows_cpus_and_free_memory(monkeypatch):
+    monkeypatch.setattr(bulk, "_available_memory", lambda: 100 * 2**30)
+    assert bulk._pool_size(None, 10) == 1  # too small to be worth a pool
+    assert bulk._pool_size(3, 10**6) == 3
+    monkeypatch.setattr(bulk, "_available_memory", lambda: bulk.WORKER_MEMORY_BYTES)
+    assert bulk._pool_size(None, 10**6) == 1  # room for one worker only

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ringfence import find_numbers, redact
@@ -15,6 +17,8 @@ BACKENDS = ["reference", pytest.param("fast", marks=pytest.mark.fast_backend)]
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_find_numbers_offsets_and_numbers(backend):
     if backend == "fast" and not fast_available():
+        if os.environ.get("CI"):
+            pytest.fail("CI installs every extra: the fast backend must be importable here")
         pytest.skip("fast extra not installed")
     matches = find_numbers(TEXT, "US", backend=backend)
     assert [m.number.e164 for m in matches] == ["+16502530000", "+442083661177"]

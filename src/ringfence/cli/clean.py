@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -63,7 +62,7 @@ class _ProgressBar:
                 console=console,
                 transient=True,
             )
-            if console.is_terminal and sys.stderr.isatty()
+            if console.is_terminal
             else None
         )
         self._task: int | None = None

@@ -35,14 +35,22 @@ _INVALID_NUMBER = PhoneReason.INVALID_NUMBER.value
 _NON_GEO_REGION = "001"
 
 
-def _screen(value: object) -> str | None:
-    if not isinstance(value, str):
-        return _NOT_A_NUMBER
-    if len(value) > MAX_INPUT_LENGTH:
-        return _TOO_LONG
-    if ";phone-context=" in value and not phone_context_is_safe(value):
-        return _NOT_A_NUMBER
-    return None
+_SHARED = object()
+
+
+def _single_region_by_country_code(module: object) -> dict[int, str | None]:
+    """Country codes used by one region only, mapped to it (``None`` for non-geographic).
+
+    For those, libphonenumber's ``region_code_for_number`` is a table lookup; skipping the
+    call saves a conversion of the number object per row. Shared codes (+1, +7, +44, ...)
+    still ask the backend, which picks the region from the number.
+    """
+    table: dict[int, tuple[str, ...]] = module.COUNTRY_CODE_TO_REGION_CODE  # type: ignore[attr-defined]
+    return {
+        code: (None if regions[0] == _NON_GEO_REGION else regions[0])
+        for code, regions in table.items()
+        if len(regions) == 1
+    }
 
 
 def normalize_rows(
@@ -51,39 +59,68 @@ def normalize_rows(
     """Normalize ``values[i]`` with default region ``regions[i]``; return column lists.
 
     Validity is "number type is not UNKNOWN", which is libphonenumber's own definition of
-    ``isValidNumber`` and saves a second region lookup per row.
+    ``isValidNumber`` and saves a second region lookup per row. This is the hot loop of bulk
+    work: the screening of :func:`ringfence.phone.parsing.screen` is inlined, and each row
+    costs one tuple append; columns are made by one transposition at the end.
     """
     module = get_backend(backend_name).module
+    single_region = _single_region_by_country_code(module)
     parse, parse_error = module.parse, module.NumberParseException
     number_type, region_of = module.number_type, module.region_code_for_number
     format_number = module.format_number
-    cols: Columns = ([], [], [], [], [], [], [])
-    e164s, valids, reasons, out_regions, types, codes, extensions = cols
+    rows: list[tuple[object, ...]] = []
+    append = rows.append
     for value, region in zip(values, regions, strict=True):
-        reason = _screen(value)
-        numobj = None
-        if reason is None:
-            try:
-                numobj = parse(value, region or "ZZ")
-            except parse_error as exc:
-                reason = _REASON_BY_ERROR_TYPE.get(exc.error_type, _NOT_A_NUMBER)
-        if numobj is None:
-            e164s.append(None)
-            valids.append(False)
-            reasons.append(reason)
-            out_regions.append(None)
-            types.append("unknown")
-            codes.append(None)
-            extensions.append(None)
+        if value.__class__ is not str:
+            append(_REFUSED[_NOT_A_NUMBER])
+            continue
+        if len(value) > MAX_INPUT_LENGTH:
+            append(_REFUSED[_TOO_LONG])
+            continue
+        if ";phone-context=" in value and not phone_context_is_safe(value):
+            append(_REFUSED[_NOT_A_NUMBER])
+            continue
+        try:
+            numobj = parse(value, region or "ZZ")
+        except parse_error as exc:
+            append(_REFUSED[_REASON_BY_ERROR_TYPE.get(exc.error_type, _NOT_A_NUMBER)])
             continue
         type_code = number_type(numobj)
-        valid = type_code != _UNKNOWN_TYPE
-        number_region = region_of(numobj)
-        e164s.append(format_number(numobj, 0) if valid else None)
-        valids.append(valid)
-        reasons.append(None if valid else _INVALID_NUMBER)
-        out_regions.append(None if number_region == _NON_GEO_REGION else number_region)
-        types.append(_TYPE_NAMES.get(type_code, "unknown"))
-        codes.append(numobj.country_code)
-        extensions.append(numobj.extension or None)
-    return cols
+        number_region = single_region.get(numobj.country_code, _SHARED)
+        if number_region is _SHARED:
+            number_region = region_of(numobj)
+            if number_region == _NON_GEO_REGION:
+                number_region = None
+        if type_code == _UNKNOWN_TYPE:
+            append(
+                (
+                    None,
+                    False,
+                    _INVALID_NUMBER,
+                    number_region,
+                    "unknown",
+                    numobj.country_code,
+                    numobj.extension or None,
+                )
+            )
+        else:
+            append(
+                (
+                    format_number(numobj, 0),
+                    True,
+                    None,
+                    number_region,
+                    _TYPE_NAMES[type_code],
+                    numobj.country_code,
+                    numobj.extension or None,
+                )
+            )
+    if not rows:
+        return ([], [], [], [], [], [], [])
+    return tuple(map(list, zip(*rows, strict=True)))  # type: ignore[return-value]
+
+
+_REFUSED = {
+    reason: (None, False, reason, None, "unknown", None, None)
+    for reason in (*_REASON_BY_ERROR_TYPE.values(), _INVALID_NUMBER)
+}

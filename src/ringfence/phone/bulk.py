@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 
-# Below this many distinct pairs a pool costs more (start-up, metadata warm-up) than it saves.
-PARALLEL_THRESHOLD = 50_000
+# Below this many distinct pairs a pool costs more than it saves: starting it takes about
+# 0.3 s, and each worker prepares the metadata of the regions it meets (up to 0.5 s).
+PARALLEL_THRESHOLD = 100_000
 _MIN_CHUNK = 10_000
+WORKER_MEMORY_BYTES = 600 * 2**20
 _CHUNKS_PER_WORKER = 4
 
 
@@ -91,9 +93,15 @@ def normalize_many(
     value_array = _as_string_array(values)
     region_array = _region_array(regions, region, len(value_array))
     pair_values, pair_regions, row_to_pair = _distinct_pairs(value_array, region_array)
-    columns = _normalize_pairs(chosen.name, pair_values, pair_regions, workers, on_progress)
-    distinct_table = _columns_to_table(columns)
-    table = distinct_table.take(row_to_pair) if len(row_to_pair) else distinct_table.slice(0, 0)
+    size = _pool_size(workers, len(pair_values))
+    pool = _start_pool(size)
+    try:
+        distinct_table = _normalize_pairs(
+            chosen.name, pair_values, pair_regions, pool, size, on_progress
+        )
+    finally:
+        _stop_pool(pool)
+    table = distinct_table.take(row_to_pair)
     return NormalizeResult(
         table=table,
         metadata_version=chosen.metadata_version,
@@ -153,82 +161,121 @@ def _region_array(regions: Iterable[str | None] | None, default: str | None, n: 
     return array if default is None else pc.fill_null(array, default)
 
 
-def _distinct_pairs(
-    values: pa.Array, regions: pa.Array
-) -> tuple[list[str | None], list[str | None], pa.Array]:
-    """Distinct (value, region) pairs, and for each row the index of its pair."""
+def _distinct_pairs(values: pa.Array, regions: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Distinct (value, region) pairs as two arrays, and for each row the index of its pair.
+
+    All in Arrow compute kernels: no Python object per row is made here.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     value_codes = pc.dictionary_encode(values)
     region_codes = pc.dictionary_encode(regions)
-    n_values = len(value_codes.dictionary) + 1  # one extra slot stands for null
-    n_regions = len(region_codes.dictionary) + 1
-    v_idx = pc.fill_null(value_codes.indices.cast(pa.int64()), n_values - 1)
+    n_regions = len(region_codes.dictionary) + 1  # the last code stands for null
+    v_idx = value_codes.indices.cast(pa.int64())
     r_idx = pc.fill_null(region_codes.indices.cast(pa.int64()), n_regions - 1)
-    keys = pc.add(pc.multiply(v_idx, n_regions), r_idx)
+    # A null value gets its own key (-1 * n_regions + region), distinct from every value.
+    keys = pc.add(pc.multiply(pc.fill_null(v_idx, -1), n_regions), r_idx)
     key_codes = pc.dictionary_encode(keys)
     unique_keys = key_codes.dictionary
-    value_dict = [*value_codes.dictionary.to_pylist(), None]
-    region_dict = [*region_codes.dictionary.to_pylist(), None]
-    pair_values = [value_dict[k] for k in pc.divide(unique_keys, n_regions).to_pylist()]
-    pair_regions = [region_dict[k] for k in pc.remainder(unique_keys, n_regions).to_pylist()]
-    return pair_values, pair_regions, key_codes.indices
+    value_index = pc.divide(
+        pc.subtract(unique_keys, pc.remainder(unique_keys, n_regions)), n_regions
+    )
+    region_index = pc.remainder(unique_keys, n_regions)
+    value_index = pc.if_else(pc.less(unique_keys, 0), pa.scalar(None, pa.int64()), value_index)
+    region_index = pc.if_else(
+        pc.equal(region_index, n_regions - 1), pa.scalar(None, pa.int64()), region_index
+    )
+    return (
+        value_codes.dictionary.take(value_index),
+        region_codes.dictionary.take(region_index),
+        key_codes.indices,
+    )
+
+
+def _available_memory() -> int | None:
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def _pool_size(workers: int | None, n_pairs: int) -> int:
-    if workers is None:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        workers = cpus or 1
-    if workers < 1:
+    """Workers for ``n_pairs`` distinct pairs: CPUs by default, capped by free memory."""
+    if workers is not None and workers < 1:
         raise ValueError("workers must be >= 1")
     if n_pairs < PARALLEL_THRESHOLD:
         return 1
+    if workers is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        workers = cpus or 1
+        free = _available_memory()
+        if free is not None:
+            # A worker of the fast backend holds about 0.5 GB once it has met every region.
+            workers = max(1, min(workers, free // WORKER_MEMORY_BYTES))
     return min(workers, max(1, n_pairs // _MIN_CHUNK))
+
+
+def _start_pool(size: int) -> ProcessPoolExecutor | None:
+    if size < 2:
+        return None
+    return ProcessPoolExecutor(max_workers=size, mp_context=_pool_context())
+
+
+def _stop_pool(pool: ProcessPoolExecutor | None) -> None:
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def normalize_chunk(backend_name: str, values: pa.Array, regions: pa.Array) -> pa.Table:
+    """Normalize one chunk of pairs into a table (runs in a pool worker or inline)."""
+    columns = normalize_rows(backend_name, values.to_pylist(), regions.to_pylist())
+    return _columns_to_table(columns)
 
 
 def _normalize_pairs(
     backend_name: str,
-    values: list[str | None],
-    regions: list[str | None],
-    workers: int | None,
+    values: pa.Array,
+    regions: pa.Array,
+    pool: ProcessPoolExecutor | None,
+    size: int,
     on_progress: Progress | None,
-) -> Columns:
+) -> pa.Table:
+    import pyarrow as pa
+
     total = len(values)
-    size = _pool_size(workers, total)
-    if size == 1:
-        columns = normalize_rows(backend_name, values, regions)
+    if pool is None:
+        table = normalize_chunk(backend_name, values, regions)
         if on_progress:
             on_progress(total, total)
-        return columns
+        return table
     n_chunks = size * _CHUNKS_PER_WORKER
     step = max(_MIN_CHUNK, -(-total // n_chunks))
     bounds = [(start, min(start + step, total)) for start in range(0, total, step)]
-    parts: dict[int, Columns] = {}
+    futures = {
+        pool.submit(
+            normalize_chunk, backend_name, values.slice(a, b - a), regions.slice(a, b - a)
+        ): i
+        for i, (a, b) in enumerate(bounds)
+    }
+    parts: dict[int, pa.Table] = {}
     done = 0
-    with ProcessPoolExecutor(max_workers=size, mp_context=_pool_context()) as pool:
-        futures = {
-            pool.submit(normalize_rows, backend_name, values[a:b], regions[a:b]): i
-            for i, (a, b) in enumerate(bounds)
-        }
-        for future in as_completed(futures):
-            index = futures[future]
-            parts[index] = future.result()
-            done += bounds[index][1] - bounds[index][0]
-            if on_progress:
-                on_progress(done, total)
-    merged: Columns = ([], [], [], [], [], [], [])
-    for index in range(len(bounds)):
-        part = parts.pop(index)
-        for position, target in enumerate(merged):
-            target.extend(part[position])  # type: ignore[attr-defined]
-    return merged
+    for future in as_completed(futures):
+        index = futures[future]
+        parts[index] = future.result()
+        done += bounds[index][1] - bounds[index][0]
+        if on_progress:
+            on_progress(done, total)
+    return pa.concat_tables([parts[i] for i in range(len(bounds))])
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    # forkserver: forking a process that runs Arrow's thread pools is unsafe.
+    # forkserver: forking a process that runs Arrow's thread pools is unsafe. The server
+    # imports the hot loop once; workers fork from it with nothing left to import.
     if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("forkserver")
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["ringfence.phone._rows", "ringfence.phone.bulk"])
+        return context
     return multiprocessing.get_context("spawn")
 
 
