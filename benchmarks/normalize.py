@@ -23,6 +23,7 @@ processes that share them) of this process and its pool workers, sampled every 5
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import re
 import threading
@@ -64,10 +65,8 @@ class PeakMemory:
         while not self._stop.is_set():
             total = 0
             for process in [me, *me.children(recursive=True)]:
-                try:
+                with contextlib.suppress(psutil.Error):  # a worker may exit meanwhile
                     total += process.memory_full_info().pss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             self._stop.wait(0.05)
 
