@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
@@ -26,3 +28,72 @@ def without_hanging(fn: Callable[[], T], limit: float = HANG_LIMIT_SECONDS) -> T
         pytest.fail(f"did not finish within {limit} s: hang or catastrophic backtracking")
     finally:
         pool.shutdown(wait=False)
+
+
+# -- databases ---------------------------------------------------------------------------
+
+
+PG_ADMIN_URL = os.environ.get("RINGFENCE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+ENGINES = ["sqlite", "postgresql"]
+
+
+def services_required() -> bool:
+    """CI sets RINGFENCE_REQUIRE_SERVICES=1: a missing service is a failure, not a skip."""
+    return os.environ.get("RINGFENCE_REQUIRE_SERVICES") == "1"
+
+
+def _pg_connect(dbname: str | None = None):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    url = PG_ADMIN_URL if dbname is None else PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
+    return psycopg.connect(url, autocommit=True, connect_timeout=3)
+
+
+def postgres_or_skip() -> None:
+    try:
+        _pg_connect().close()
+    except Exception as exc:  # any failure to reach the server
+        if services_required():
+            pytest.fail(f"PostgreSQL is required here and unreachable: {type(exc).__name__}")
+        pytest.skip("PostgreSQL not reachable")
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; dropped afterwards. Yields its SQLAlchemy URL."""
+    postgres_or_skip()
+    name = f"ringfence_test_{uuid.uuid4().hex[:12]}"
+    with _pg_connect() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with _pg_connect() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """Each store test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ringfence.db'}"
+    return str(request.getfixturevalue("pg_database"))
+
+
+TEST_ROOT_KEY = bytes(range(32))
+
+
+@pytest.fixture
+def keyring():  # type: ignore[no-untyped-def]
+    from ringfence.crypto import Keyring
+
+    return Keyring({1: TEST_ROOT_KEY})
+
+
+@pytest.fixture
+def store(db_url, keyring):  # type: ignore[no-untyped-def]
+    from ringfence.contacts import ContactStore
+
+    opened = ContactStore.open(db_url, keyring=keyring)
+    yield opened
+    opened.close()

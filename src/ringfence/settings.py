@@ -7,9 +7,10 @@ Settings are validated once, at start-up; a bad value raises
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ringfence.errors import ConfigurationError
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
         database_url: SQLAlchemy URL of the store.
         phone_backend: ``auto`` uses the compiled backend for bulk work when it is installed.
         workers: process-pool size for bulk work; ``None`` means one per CPU.
+        key_provider: ``auto`` (``env`` when ``root_key`` is set, else ``file``), ``env``,
+            ``file``, or the name of a registered provider (KMS, Vault transit).
+        root_key: base64 root key, or ``1:<b64>,2:<b64>`` for several versions. Redacted in
+            ``repr()``.
+        key_file: the key file of the ``file`` provider.
     """
 
     model_config = SettingsConfigDict(
@@ -41,6 +47,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///ringfence.db"
     phone_backend: Literal["auto", "reference", "fast"] = "auto"
     workers: int | None = Field(default=None, ge=1, le=256)
+    key_provider: str = "auto"
+    root_key: SecretStr | None = None
+    key_file: Path = Path(".ringfence/root.key")
 
     @property
     def is_production(self) -> bool:

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from ringfence.cli import clean, phone
+from ringfence.cli import clean, contacts, keys, phone
 from ringfence.cli._output import fail
 from ringfence.errors import RingfenceError
 
@@ -22,6 +22,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(phone.app, name="phone")
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(keys.app, name="keys")
 app.command(name="clean")(clean.clean)
 
 

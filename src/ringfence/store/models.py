@@ -1,0 +1,102 @@
+"""Tables of the store. Phone numbers appear only sealed, as blind indexes, and as
+generalized attributes (country code, region, line type)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ContactRow(Base):
+    """A customer profile."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    display_name: Mapped[str] = mapped_column(String(300))
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(200))
+    organization: Mapped[str | None] = mapped_column(String(300))
+    emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    addresses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    country: Mapped[str | None] = mapped_column(String(2))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Optimistic-lock counter: a concurrent writer that read an older revision fails loudly.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    phones: Mapped[list[PhoneRow]] = relationship(
+        back_populates="contact",
+        cascade="all, delete-orphan",
+        order_by="PhoneRow.created_at",
+        lazy="selectin",
+    )
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
+
+
+class PhoneRow(Base):
+    """A phone contact point: the number sealed, indexed blind, generalized in clear."""
+
+    __tablename__ = "phone_contact_points"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(16), default="mobile")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    # AES-256-GCM of "E.164[;ext=N]", bound to this row; names its key version.
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    key_version: Mapped[int] = mapped_column(Integer, index=True)
+    exact_index: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
+    suffix4: Mapped[int | None] = mapped_column(Integer, index=True)
+    suffix6: Mapped[int | None] = mapped_column(Integer, index=True)
+    suffix8: Mapped[int | None] = mapped_column(Integer, index=True)
+    country_code: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str | None] = mapped_column(String(3))
+    number_type: Mapped[str] = mapped_column(String(24))
+    metadata_version: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verification_method: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(String(64))
+    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    contact: Mapped[ContactRow] = relationship(back_populates="phones")
