@@ -7,14 +7,28 @@ as one line with their reason code and exit with status 2; no traceback reaches 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from ringfence.cli import clean, contacts, keys, phone
 from ringfence.cli._output import fail
 from ringfence.errors import RingfenceError
 
+
+class _Commands(TyperGroup):
+    """Turns every error ringfence raises on purpose into one line and exit status 2."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's click Context
+        try:
+            return super().invoke(ctx)
+        except RingfenceError as exc:
+            fail(exc)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="ringfence",
     help="Phone numbers as customer data: clean, verify, analyze — privately.",
     no_args_is_help=True,

@@ -70,11 +70,11 @@ class ContactStore:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            try:
+        try:
+            with self._sessions() as session, session.begin():
                 yield session
-            except StaleDataError:
-                raise ConcurrentUpdate("the contact changed meanwhile: read it again") from None
+        except StaleDataError:
+            raise ConcurrentUpdate("the contact changed meanwhile: read it again") from None
 
     # -- contacts -----------------------------------------------------------------------
 
@@ -123,7 +123,8 @@ class ContactStore:
             row.phones.append(self._phone_row(number, label, position == 0, source))
         with self._session() as session:
             session.add(row)
-        return self._to_contact(row)
+            session.flush()
+            return self._to_contact(row)
 
     def add_contacts(self, records: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
         """Bulk insert: each record holds ``add_contact`` keywords with already-normalized
@@ -218,7 +219,8 @@ class ContactStore:
             if custom is not None:
                 row.custom = {**row.custom, **custom}
             row.updated_at = self.clock.now()
-        return self._to_contact(row)
+            session.flush()
+            return self._to_contact(row)
 
     def delete_contact(self, contact_id: uuid.UUID | str) -> None:
         """Delete a contact and its contact points."""
@@ -247,7 +249,8 @@ class ContactStore:
                     existing.is_primary = False
             row.phones.append(self._phone_row(number, label, make_primary, source))
             row.updated_at = self.clock.now()
-        return self._to_contact(row)
+            session.flush()
+            return self._to_contact(row)
 
     def remove_phone(
         self, contact_id: uuid.UUID | str, phone: PhoneInput, *, region: str | None = None
@@ -262,7 +265,8 @@ class ContactStore:
             if row.phones and not any(p.is_primary for p in row.phones):
                 row.phones[0].is_primary = True
             row.updated_at = self.clock.now()
-        return self._to_contact(row)
+            session.flush()
+            return self._to_contact(row)
 
     # -- lookups ------------------------------------------------------------------------
 

@@ -1,0 +1,123 @@
+"""``ringfence contacts`` and ``ringfence keys`` against real databases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from ringfence.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path, db_url):
+    monkeypatch.setenv("RINGFENCE_KEY_FILE", str(tmp_path / "root.key"))
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["keys", "init"]).exit_code == 0
+    return db_url
+
+
+def run(*args: str) -> object:
+    return runner.invoke(app, list(args))
+
+
+def test_add_find_show_list_export(cli_env, tmp_path):
+    db = cli_env
+    added = run(
+        "contacts",
+        "add",
+        "--name",
+        "Ada",
+        "--phone",
+        "(650) 253-0000",
+        "--phone",
+        "+44 20 7946 0018",
+        "--email",
+        "ada@example.com",
+        "--country",
+        "US",
+        "--db",
+        db,
+        "--json",
+    )
+    assert added.exit_code == 0, added.output
+    contact = json.loads(added.stdout)
+    assert set(contact) >= {"id", "name", "phones"}
+    assert contact["phones"] == ["+1 ***-***-0000", "+44 ** **** 0018"]
+
+    for query, region in (
+        ("650.253.0000", "US"),
+        ("+1 650 253 0000", None),
+        ("011 44 20 7946 0018", "US"),
+    ):
+        args = ["contacts", "find", query, "--db", db, "--json"]
+        found = run(*args, *(["--region", region] if region else []))
+        assert found.exit_code == 0, found.output
+        assert [c["id"] for c in json.loads(found.stdout)] == [contact["id"]]
+        assert "6502530000" not in found.stdout
+
+    suffix = run("contacts", "find", "7946 0018", "--suffix", "--db", db, "--json")
+    assert [c["id"] for c in json.loads(suffix.stdout)] == [contact["id"]]
+
+    shown = run("contacts", "show", contact["id"], "--db", db)
+    assert "Ada" in shown.stdout and "+1 ***-***-0000" in shown.stdout
+    revealed = run("contacts", "show", contact["id"], "--db", db, "--reveal", "--json")
+    assert json.loads(revealed.stdout)["phones"][0] == "+16502530000"
+
+    listed = run("contacts", "list", "--db", db, "--json")
+    assert len(json.loads(listed.stdout)) == 1
+
+    out = tmp_path / "export.csv"
+    assert run("contacts", "export", "-o", str(out), "--db", db).exit_code == 0
+    text = out.read_text()
+    assert "Ada" in text and "6502530000" not in text
+    out = tmp_path / "export.jsonl"
+    assert run("contacts", "export", "-o", str(out), "--db", db, "--reveal").exit_code == 0
+    assert "+16502530000" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["contacts", "add", "--name", "X", "--phone", "12"], "invalid_country_code"),
+        (["contacts", "add", "--name", "X", "--phone", "+1 555 555 5555"], "invalid_number"),
+        (["contacts", "find", "hello"], "not_a_number"),
+        (["contacts", "show", "not-a-uuid"], "contact_not_found"),
+        (["contacts", "find", "tel:1;phone-context=" + "aa." * 25 + "aa!"], "not_a_number"),
+    ],
+)
+def test_bad_input_gives_reason_and_exit_2(cli_env, args, reason):
+    result = run(*args, "--db", cli_env)
+    assert result.exit_code == 2, result.output
+    assert f"[{reason}]" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_short_suffix_is_a_usage_error(cli_env):
+    result = run("contacts", "find", "12", "--suffix", "--db", cli_env)
+    assert result.exit_code == 2
+    assert "4 and 17 digits" in result.output
+
+
+def test_keys_rotate_status_reencrypt(cli_env):
+    db = cli_env
+    run("contacts", "add", "--name", "A", "--phone", "+16502530000", "--db", db)
+    assert run("keys", "init").exit_code == 2  # never overwrites
+    assert "version 2" in run("keys", "rotate").stdout
+    status = json.loads(run("keys", "status", "--db", db, "--json").stdout)
+    assert status["current"] == 2
+    assert {v["version"]: v["phones"] for v in status["versions"]} == {1: 1, 2: 0}
+    assert "re-sealed 1" in run("keys", "reencrypt", "--db", db).stdout
+    status = json.loads(run("keys", "status", "--db", db, "--json").stdout)
+    assert {v["version"]: v["phones"] for v in status["versions"]} == {1: 0, 2: 1}
+    found = run("contacts", "find", "+16502530000", "--db", db, "--json")
+    assert len(json.loads(found.stdout)) == 1
+
+
+def test_bad_database_url(cli_env):
+    result = run("contacts", "list", "--db", "mysql://x@y/z")
+    assert result.exit_code == 2
+    assert "[unsupported_database]" in result.stderr
