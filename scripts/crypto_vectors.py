@@ -54,6 +54,7 @@ def main() -> None:
             "national_number": nsn,
             "exact": indexer.exact(e164, v).hex(),
             "suffixes": {str(k): t for k, t in indexer.suffixes(nsn, v).items()},
+            "suffix_key": indexer.suffix_key(nsn, v),
         }
         for v in ROOT_KEYS
         for e164, nsn in (("+16502530000", "6502530000"), ("+390612345678", "0612345678"))

@@ -90,7 +90,8 @@ def test_indexes_differ_per_version_and_number():
     assert indexer.exact("+16502530000") != indexer.exact("+16502530001")
     assert len(indexer.exact_all_versions("+16502530000")) == 2
     tokens = indexer.suffixes("0000")
-    assert tokens[4] is not None and tokens[6] is None
+    assert tokens[4] is not None
+    assert tokens[6] is None
     assert 0 <= tokens[4] < 2**11
     with pytest.raises(ValueError):
         indexer.suffix("12", 4)

@@ -74,3 +74,7 @@ def test_blind_indexes(keyring, case):
     assert expected.hex() == case["exact"]
     tokens = indexer.suffixes(case["national_number"], case["version"])
     assert {str(k): v for k, v in tokens.items()} == case["suffixes"]
+    assert indexer.suffix_key(case["national_number"], case["version"]) == case["suffix_key"]
+    assert case["suffix_key"] == (case["suffixes"]["4"] << 17) | case["suffixes"]["6"]
+    low, high = indexer.suffix_key_range(case["national_number"][-4:], case["version"])
+    assert low <= case["suffix_key"] <= high

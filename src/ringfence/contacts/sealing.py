@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from ringfence.crypto import BlindIndexer, FieldCipher, Keyring
 from ringfence.phone import NumberType, PhoneNumber
@@ -14,16 +14,13 @@ COLUMN = "sealed"
 _EXT = ";ext="
 
 
-@dataclass(frozen=True)
-class SealedPhone:
+class SealedPhone(NamedTuple):
     """The stored form of one number under one key version."""
 
     sealed: bytes
     key_version: int
     exact_index: bytes
-    suffix4: int | None
-    suffix6: int | None
-    suffix8: int | None
+    suffix_key: int | None
 
 
 class PhoneSealer:
@@ -37,18 +34,16 @@ class PhoneSealer:
     def seal(self, number: PhoneNumber, row_id: uuid.UUID) -> SealedPhone:
         """Seal and index ``number`` for the row ``row_id`` under the current key version."""
         plaintext = number.e164 + (_EXT + number.extension if number.extension else "")
-        suffixes = self.indexer.suffixes(number.national_number)
         return SealedPhone(
             sealed=self.cipher.seal(plaintext, table=TABLE, column=COLUMN, row_id=str(row_id)),
             key_version=self.keyring.current,
             exact_index=self.indexer.exact(number.e164),
-            suffix4=suffixes[4],
-            suffix6=suffixes[6],
-            suffix8=suffixes[8],
+            suffix_key=self.indexer.suffix_key(number.national_number),
         )
 
-    def open(self, row: PhoneRow) -> PhoneNumber:
-        """Rebuild the number of a stored row (raises ``DecryptionError`` if tampered)."""
+    def open(self, row: Any) -> PhoneNumber:
+        """Rebuild the number of a stored row — an ORM ``PhoneRow`` or a Core row with the
+        same columns (raises ``DecryptionError`` if tampered)."""
         plaintext = self.cipher.open(row.sealed, table=TABLE, column=COLUMN, row_id=str(row.id))
         e164, _, extension = plaintext.partition(_EXT)
         return PhoneNumber(
@@ -69,4 +64,4 @@ class PhoneSealer:
         row.sealed = sealed.sealed
         row.key_version = sealed.key_version
         row.exact_index = sealed.exact_index
-        row.suffix4, row.suffix6, row.suffix8 = sealed.suffix4, sealed.suffix6, sealed.suffix8
+        row.suffix_key = sealed.suffix_key

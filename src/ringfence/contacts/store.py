@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Select, Table, func, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,13 +17,14 @@ from ringfence.contacts.errors import ConcurrentUpdate, ContactNotFound
 from ringfence.contacts.model import PHONE_LABELS, Contact, PhonePoint
 from ringfence.contacts.sealing import PhoneSealer
 from ringfence.crypto import Keyring, load_keyring
-from ringfence.crypto.indexes import SUFFIX_LENGTHS
 from ringfence.phone import PhoneNumber, normalize
 from ringfence.settings import Settings, load_settings
 from ringfence.store import make_engine, upgrade
 from ringfence.store.models import ContactRow, PhoneRow
 
 PhoneInput = str | PhoneNumber
+CONTACTS = cast(Table, ContactRow.__table__)
+PHONES = cast(Table, PhoneRow.__table__)
 
 
 class ContactStore:
@@ -88,6 +89,7 @@ class ContactStore:
         given_name: str | None = None,
         family_name: str | None = None,
         organization: str | None = None,
+        addresses: Iterable[dict[str, Any]] = (),
         tags: Iterable[str] = (),
         custom: dict[str, Any] | None = None,
         external_id: str | None = None,
@@ -111,7 +113,7 @@ class ContactStore:
             family_name=family_name,
             organization=organization,
             emails=[e.strip() for e in emails],
-            addresses=[],
+            addresses=[dict(a) for a in addresses],
             country=country,
             tags=list(dict.fromkeys(tags)),
             custom=dict(custom or {}),
@@ -159,7 +161,7 @@ class ContactStore:
                         "contact_id": contact_id,
                         "label": "mobile",
                         "is_primary": position == 0,
-                        **sealed.__dict__,
+                        **sealed._asdict(),
                         **_generalized(number),
                         "status": "active",
                         "valid_from": now,
@@ -168,10 +170,11 @@ class ContactStore:
                     }
                 )
         with self._session() as session:
+            # Core inserts (no ORM unit of work): this is the bulk path.
             if contacts:
-                session.execute(insert(ContactRow), contacts)
+                session.execute(insert(CONTACTS), contacts)
             if phones:
-                session.execute(insert(PhoneRow), phones)
+                session.execute(insert(PHONES), phones)
         return [c["id"] for c in contacts]
 
     def get_contact(self, contact_id: uuid.UUID | str) -> Contact:
@@ -278,10 +281,8 @@ class ContactStore:
         """
         number = _as_number(raw, region)
         indexes = self.sealer.indexer.exact_all_versions(number.e164)
-        with self._session() as session:
-            rows = session.scalars(select(PhoneRow).where(PhoneRow.exact_index.in_(indexes))).all()
-            ids = {row.contact_id for row in rows if self.sealer.open(row).e164 == number.e164}
-            return self._contacts_by_ids(session, ids)
+        matching = select(PHONES.c.contact_id).where(PHONES.c.exact_index.in_(indexes))
+        return self._contacts_where(matching, lambda n: n.e164 == number.e164)
 
     def search_phone_suffix(self, digits: str) -> list[Contact]:
         """Contacts with a number whose national number ends in ``digits`` (4 or more).
@@ -290,22 +291,37 @@ class ContactStore:
         the index's deliberate false positives never reach the caller.
         """
         wanted = "".join(ch for ch in digits if ch.isdigit())
-        if len(wanted) < min(SUFFIX_LENGTHS) or len(wanted) > 17 or not wanted.isascii():
+        if not 4 <= len(wanted) <= 17 or not wanted.isascii():
             raise ValueError("give between 4 and 17 digits of the end of the number")
-        length = max(n for n in SUFFIX_LENGTHS if n <= len(wanted))
-        column = {4: PhoneRow.suffix4, 6: PhoneRow.suffix6, 8: PhoneRow.suffix8}[length]
-        tokens = [
-            self.sealer.indexer.suffix(wanted, length, version)
-            for version in self.sealer.keyring.versions
-        ]
-        with self._session() as session:
-            rows = session.scalars(select(PhoneRow).where(column.in_(tokens))).all()
-            ids = {
-                row.contact_id
-                for row in rows
-                if self.sealer.open(row).national_number.endswith(wanted)
-            }
-            return self._contacts_by_ids(session, ids)
+        indexer = self.sealer.indexer
+        ranges = [indexer.suffix_key_range(wanted, v) for v in self.sealer.keyring.versions]
+        matching = select(PHONES.c.contact_id).where(
+            or_(*(PHONES.c.suffix_key.between(low, high) for low, high in ranges))
+        )
+        return self._contacts_where(matching, lambda n: n.national_number.endswith(wanted))
+
+    def _contacts_where(
+        self, matching: Select[Any], keep: Callable[[PhoneNumber], bool]
+    ) -> list[Contact]:
+        """Active contacts among ``matching`` ids that hold a number for which ``keep`` holds.
+
+        Core queries, no ORM unit of work: lookups are the hot path of the store.
+        """
+        with self.engine.connect() as conn:
+            ids = set(conn.execute(matching).scalars())
+            if not ids:
+                return []
+            contacts = conn.execute(
+                select(CONTACTS)
+                .where(CONTACTS.c.id.in_(ids), CONTACTS.c.status == "active")
+                .order_by(CONTACTS.c.created_at, CONTACTS.c.id)
+            ).all()
+            phones = conn.execute(select(PHONES).where(PHONES.c.contact_id.in_(ids))).all()
+        by_contact: dict[uuid.UUID, list[Any]] = {}
+        for phone in phones:
+            by_contact.setdefault(phone.contact_id, []).append(phone)
+        found = [self._build(row, by_contact.get(row.id, [])) for row in contacts]
+        return [c for c in found if any(keep(n) for n in c.phones)]
 
     # -- keys ---------------------------------------------------------------------------
 
@@ -379,18 +395,13 @@ class ContactStore:
             raise ContactNotFound("no such contact")
         return row
 
-    def _contacts_by_ids(self, session: Session, ids: set[uuid.UUID]) -> list[Contact]:
-        if not ids:
-            return []
-        rows = session.scalars(
-            select(ContactRow)
-            .where(ContactRow.id.in_(ids), ContactRow.status == "active")
-            .order_by(ContactRow.created_at, ContactRow.id)
-        ).all()
-        return [self._to_contact(row) for row in rows]
-
     def _to_contact(self, row: ContactRow) -> Contact:
-        points = sorted(row.phones, key=lambda p: (not p.is_primary, p.created_at))
+        return self._build(row, row.phones)
+
+    def _build(self, row: Any, phones: Iterable[Any]) -> Contact:
+        """A :class:`Contact` from a contact row and its phone rows (ORM objects or Core
+        rows with the same columns)."""
+        points = sorted(phones, key=lambda p: (not p.is_primary, p.created_at))
         return Contact(
             id=row.id,
             name=row.display_name,

@@ -5,22 +5,24 @@
 * Suffix tokens: ``HMAC(search key, "suffix<L>:" + last L digits)`` truncated to a few bits,
   for L in :data:`SUFFIX_LENGTHS`. Truncation is deliberate: each token stands for many
   suffixes, so the index alone never pins a number down; candidates are confirmed after
-  decryption.
+  decryption. Both tokens are packed into one integer, ``suffix_key = t4 << 17 | t6``, so one
+  B-tree serves both searches: the last 4 digits give a range of keys, 6 or more an exact
+  key.
 
 Every value depends on the key version; lookups compute it under every live version.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+from typing import Any
 
 from ringfence.crypto.keyring import Keyring, Purpose
 
 EXACT_INDEX_BYTES = 16
-SUFFIX_LENGTHS = (4, 6, 8)
+SUFFIX_LENGTHS = (4, 6)
 # Bits kept per suffix length: about 10**L / 2**bits >= 4 suffixes share each token.
-SUFFIX_BITS = {4: 11, 6: 17, 8: 22}
+SUFFIX_BITS = {4: 11, 6: 17}
 
 
 class BlindIndexer:
@@ -28,6 +30,18 @@ class BlindIndexer:
 
     def __init__(self, keyring: Keyring) -> None:
         self._keyring = keyring
+        self._macs: dict[tuple[Purpose, int | None], Any] = {}
+
+    def _mac(self, purpose: Purpose, version: int | None, message: bytes) -> bytes:
+        # Called for every row of a bulk insert: keep each key's HMAC state keyed and ready,
+        # and copy it (cheaper than keying a new HMAC each time).
+        base = self._macs.get((purpose, version))
+        if base is None:
+            key = self._keyring.key(purpose, version)
+            base = self._macs[(purpose, version)] = hmac.new(key, digestmod="sha256")
+        mac = base.copy()
+        mac.update(message)
+        return bytes(mac.digest())
 
     @property
     def keyring(self) -> Keyring:
@@ -35,8 +49,7 @@ class BlindIndexer:
 
     def exact(self, e164: str, version: int | None = None) -> bytes:
         """16-byte exact-match index of an E.164 number."""
-        key = self._keyring.key(Purpose.EXACT_INDEX, version)
-        return hmac.new(key, b"e164:" + e164.encode(), hashlib.sha256).digest()[:EXACT_INDEX_BYTES]
+        return self._mac(Purpose.EXACT_INDEX, version, b"e164:" + e164.encode())[:EXACT_INDEX_BYTES]
 
     def exact_all_versions(self, e164: str) -> list[bytes]:
         """The exact index under every live version (for lookups during rotation)."""
@@ -48,10 +61,30 @@ class BlindIndexer:
             raise ValueError(f"suffix length must be one of {SUFFIX_LENGTHS}")
         if len(digits) < length or not digits.isascii() or not digits.isdigit():
             raise ValueError("not enough digits for this suffix length")
-        key = self._keyring.key(Purpose.SEARCH_INDEX, version)
-        message = f"suffix{length}:{digits[-length:]}".encode()
-        mac = hmac.new(key, message, hashlib.sha256).digest()
+        return self._token(digits, length, version)
+
+    def _token(self, digits: str, length: int, version: int | None) -> int:
+        message = b"suffix%d:%s" % (length, digits[-length:].encode())
+        mac = self._mac(Purpose.SEARCH_INDEX, version, message)
         return int.from_bytes(mac[:4], "big") >> (32 - SUFFIX_BITS[length])
+
+    def suffix_key(self, national_number: str, version: int | None = None) -> int | None:
+        """The packed suffix key of a national number (``None`` below 4 digits)."""
+        if len(national_number) < 4:
+            return None
+        if not national_number.isascii() or not national_number.isdigit():
+            raise ValueError("a national number is digits only")
+        t4 = self._token(national_number, 4, version)
+        t6 = self._token(national_number, 6, version) if len(national_number) >= 6 else 0
+        return (t4 << SUFFIX_BITS[6]) | t6
+
+    def suffix_key_range(self, digits: str, version: int | None = None) -> tuple[int, int]:
+        """Inclusive range of suffix keys a number ending in ``digits`` (4+) can have."""
+        t4 = self.suffix(digits, 4, version) << SUFFIX_BITS[6]
+        if len(digits) >= 6:
+            key = t4 | self.suffix(digits, 6, version)
+            return key, key
+        return t4, t4 | ((1 << SUFFIX_BITS[6]) - 1)
 
     def suffixes(self, national_number: str, version: int | None = None) -> dict[int, int | None]:
         """Tokens for every suffix length the national number is long enough for."""

@@ -81,11 +81,10 @@ class PhoneRow(Base):
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     # AES-256-GCM of "E.164[;ext=N]", bound to this row; names its key version.
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    key_version: Mapped[int] = mapped_column(Integer, index=True)
+    key_version: Mapped[int] = mapped_column(Integer)
     exact_index: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
-    suffix4: Mapped[int | None] = mapped_column(Integer, index=True)
-    suffix6: Mapped[int | None] = mapped_column(Integer, index=True)
-    suffix8: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Truncated suffix tokens packed as (last-4 token << 17) | last-6 token: one index.
+    suffix_key: Mapped[int | None] = mapped_column(Integer, index=True)
     country_code: Mapped[int] = mapped_column(Integer)
     region: Mapped[str | None] = mapped_column(String(3))
     number_type: Mapped[str] = mapped_column(String(24))
