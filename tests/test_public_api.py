@@ -7,6 +7,9 @@ import ringfence.phone
 
 PUBLIC = {
     "ConfigurationError",
+    "Contact",
+    "ContactNotFound",
+    "ContactStore",
     "FormatStyle",
     "InputFileError",
     "InvalidPhoneNumber",

@@ -32,25 +32,35 @@ from ringfence.phone import (
 )
 
 if TYPE_CHECKING:
+    from ringfence.contacts import Contact, ContactNotFound, ContactStore
     from ringfence.settings import Settings, load_settings
 
 __version__ = "0.1.0"
 
-_LAZY = {"Settings", "load_settings"}
+# Imported on first use: settings pull in pydantic and the store SQLAlchemy, and pool
+# workers of the phone core should start without either.
+_LAZY = {
+    "Settings": "ringfence.settings",
+    "load_settings": "ringfence.settings",
+    "ContactStore": "ringfence.contacts",
+    "Contact": "ringfence.contacts",
+    "ContactNotFound": "ringfence.contacts",
+}
 
 
 def __getattr__(name: str) -> object:
-    # Settings pull in pydantic (~0.3 s): import them only when asked, so that the CLI and
-    # pool workers start fast.
     if name in _LAZY:
-        from ringfence import settings
+        import importlib
 
-        return getattr(settings, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'ringfence' has no attribute {name!r}")
 
 
 __all__ = [
     "ConfigurationError",
+    "Contact",
+    "ContactNotFound",
+    "ContactStore",
     "FormatStyle",
     "InputFileError",
     "InvalidPhoneNumber",
