@@ -6,16 +6,19 @@ Numbers are masked in every output unless ``--reveal`` is given.
 from __future__ import annotations
 
 import csv
-import json
-import sys
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from ringfence.cli._common import DbOption, JsonOption, open_store
 from ringfence.cli._output import print_json
 from ringfence.contacts import Contact
+from ringfence.contacts.export import export_contacts
+from ringfence.contacts.freshness import parse_age, stale_phones
+from ringfence.contacts.importer import import_contacts
 
 app = typer.Typer(help="Customer profiles with encrypted phone numbers.", no_args_is_help=True)
 RevealOption = Annotated[bool, typer.Option("--reveal", help="Show numbers in full.")]
@@ -110,46 +113,131 @@ def list_(
 
 @app.command("export")
 def export(
-    output: Annotated[Path, typer.Option("--output", "-o", help=".csv or .jsonl (- for stdout)")],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help=".csv, .xlsx or .jsonl (- for stdout)")
+    ],
     db: DbOption = None,
     reveal: RevealOption = False,
 ) -> None:
-    """Export every active contact (CSV or JSON Lines); numbers masked unless --reveal."""
+    """Export active contacts; numbers masked unless --reveal, formulas neutralized."""
     with open_store(db) as store:
-        handle = sys.stdout if str(output) == "-" else output.open("w", newline="")
-        try:
-            _export(
-                store,
-                handle,
-                jsonl=output.suffix.lower() == ".jsonl" or str(output) == "-",
-                reveal=reveal,
-            )
-        finally:
-            if handle is not sys.stdout:
-                handle.close()
+        count = export_contacts(store, output, reveal=reveal)
+    if output != "-":
+        typer.echo(f"exported {count} contacts to {output}", err=True)
 
 
-def _export(store: object, handle: IO[str], *, jsonl: bool, reveal: bool) -> None:
-    from ringfence.contacts import ContactStore
+@app.command("import")
+def import_(
+    source: Annotated[Path, typer.Argument(help=".csv, .tsv, .xlsx, .jsonl or .parquet")],
+    db: DbOption = None,
+    id_column: Annotated[
+        str | None, typer.Option(help="Column kept as each contact's external id.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="FIELD=COLUMN, repeatable (fields: name, given_name, "
+            "family_name, email, phone, country, organization, address).",
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Region for national numbers of rows without a country.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write nothing.")] = False,
+    encoding: Annotated[str | None, typer.Option(help="Override the sniffed encoding.")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="Override the sniffed delimiter.")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Rejects file (default: SOURCE-name.rejects.csv).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import contacts; every row is created, updated, merged, unchanged or rejected."""
+    mapping: dict[str, list[str]] = {}
+    for item in map_ or []:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise typer.BadParameter(f"--map takes FIELD=COLUMN, not {item!r}")
+        mapping.setdefault(field.strip(), []).append(column.strip())
+    console = Console(stderr=True)
+    with open_store(db) as store, _Progress(console) as progress:
+        report = import_contacts(
+            store,
+            source,
+            id_column=id_column,
+            mapping=mapping,
+            region=region,
+            dry_run=dry_run,
+            encoding=encoding,
+            delimiter=delimiter,
+            on_progress=progress,
+        )
+    rejects_path = rejects or Path(f"{source.stem}.rejects.csv")
+    if report.rejects:
+        with rejects_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["row", "column", "reason"])
+            writer.writerows([r.row, r.column or "", r.reason] for r in report.rejects)
+    summary = report.to_dict()
+    summary["rejects_file"] = str(rejects_path) if report.rejects else None
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(
+        title="ringfence contacts import" + (" (dry run)" if dry_run else ""), show_header=False
+    )
+    for key in ("rows", "created", "updated", "merged", "unchanged", "rejected"):
+        table.add_row(key, f"{summary[key]:,}")
+    if report.rejects:
+        table.add_row("rejects file", str(rejects_path))
+    console.print(table)
 
-    assert isinstance(store, ContactStore)
-    writer = None if jsonl else csv.writer(handle)
-    if writer:
-        writer.writerow(["id", "name", "emails", "country", "phones"])
-    offset = 0
-    while batch := store.list_contacts(limit=1000, offset=offset):
-        for contact in batch:
-            item = contact.to_dict(reveal=reveal)
-            if writer:
-                writer.writerow(
-                    [
-                        item["id"],
-                        item["name"],
-                        ";".join(item["emails"]),
-                        item["country"] or "",
-                        ";".join(item["phones"]),
-                    ]
-                )
-            else:
-                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
-        offset += len(batch)
+
+@app.command("stale")
+def stale(
+    older_than: Annotated[str, typer.Option(help="Age, e.g. 180d, 6w, 12h.")] = "180d",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List active numbers to re-verify: never verified, or verified too long ago."""
+    try:
+        age = parse_age(older_than)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    with open_store(db) as store:
+        items = stale_phones(store, age)
+    payload = [
+        {
+            "contact_id": str(i.contact_id),
+            "name": i.contact_name,
+            "phone_id": str(i.phone_id),
+            "number": i.number.masked(),
+            "last_verified_at": i.last_verified_at,
+        }
+        for i in items
+    ]
+    if as_json:
+        print_json(payload)
+        return
+    for item in payload:
+        typer.echo(
+            f"{item['contact_id']}  {item['name']}  {item['number']}  "
+            f"{item['last_verified_at'] or 'never verified'}"
+        )
+
+
+class _Progress:
+    """Rows-read counter on a terminal, nothing otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        self._status = console.status("importing ...") if console.is_terminal else None
+
+    def __enter__(self) -> Any:
+        if self._status is None:
+            return None
+        self._status.start()
+        return lambda n: self._status.update(f"importing ... {n:,} rows") if self._status else None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.stop()

@@ -24,6 +24,7 @@ class Purpose(StrEnum):
     SEARCH_INDEX = "search-index"
     OTP = "otp-hash"
     ANALYTICS = "analytics-pseudonym"
+    IMPORT_FINGERPRINT = "import-fingerprint"
 
 
 class Keyring:

@@ -94,8 +94,25 @@ class PhoneRow(Base):
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verification_method: Mapped[str | None] = mapped_column(String(32))
+    delivery_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_delivery_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reassignment_result: Mapped[str | None] = mapped_column(String(16))
+    reassignment_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     source: Mapped[str | None] = mapped_column(String(64))
     captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     contact: Mapped[ContactRow] = relationship(back_populates="phones")
+
+
+class ImportFingerprint(Base):
+    """A keyed fingerprint of an imported row, and the contact it went into: importing the
+    same row again is a no-op, whether it had created, updated or merged a contact."""
+
+    __tablename__ = "import_fingerprints"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
