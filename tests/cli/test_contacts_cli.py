@@ -121,3 +121,75 @@ def test_bad_database_url(cli_env):
     result = run("contacts", "list", "--db", "mysql://x@y/z")
     assert result.exit_code == 2
     assert "[unsupported_database]" in result.stderr
+
+
+def test_import_cli_summary_rejects_and_dry_run(cli_env, tmp_path):
+    from pathlib import Path
+
+    source = Path(__file__).parents[1] / "data" / "contacts_fr_latin1.csv"
+    dry = run(
+        "contacts",
+        "import",
+        str(source),
+        "--db",
+        cli_env,
+        "--id-column",
+        "ID",
+        "--dry-run",
+        "--json",
+    )
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["created"] == 2
+    assert json.loads(run("contacts", "list", "--db", cli_env, "--json").stdout) == []
+    real = run(
+        "contacts",
+        "import",
+        str(source),
+        "--db",
+        cli_env,
+        "--id-column",
+        "ID",
+        "--json",
+        "--rejects",
+        str(tmp_path / "r.csv"),
+    )
+    summary = json.loads(real.stdout)
+    assert {k: summary[k] for k in ("rows", "created", "merged", "rejected")} == {
+        "rows": 7,
+        "created": 2,
+        "merged": 1,
+        "rejected": 4,
+    }
+    rejects = (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[0] == "row,column,reason" and len(rejects) == 5
+    assert "+33" not in (tmp_path / "r.csv").read_text(encoding="utf-8")  # no content
+
+
+def test_import_cli_map_and_errors(cli_env, tmp_path):
+    source = tmp_path / "m.csv"
+    source.write_text("who,digits\nAda,+16502530000\n")
+    ok = run(
+        "contacts",
+        "import",
+        str(source),
+        "--db",
+        cli_env,
+        "--map",
+        "name=who",
+        "--map",
+        "phone=digits",
+        "--json",
+    )
+    assert json.loads(ok.stdout)["created"] == 1
+    bad = run("contacts", "import", str(source), "--db", cli_env, "--map", "nonsense")
+    assert bad.exit_code == 2 and "FIELD=COLUMN" in bad.output
+    missing = run("contacts", "import", str(source), "--db", cli_env, "--map", "phone=nope")
+    assert missing.exit_code == 2 and "[bad_mapping]" in missing.stderr
+
+
+def test_stale_cli(cli_env):
+    run("contacts", "add", "--name", "A", "--phone", "+16502530000", "--db", cli_env)
+    result = run("contacts", "stale", "--older-than", "180d", "--db", cli_env, "--json")
+    items = json.loads(result.stdout)
+    assert len(items) == 1 and items[0]["number"] == "+1 ***-***-0000"
+    assert run("contacts", "stale", "--older-than", "soon", "--db", cli_env).exit_code == 2
