@@ -116,3 +116,8 @@ def call_log_values(
     rng = random.Random(seed + 1)  # noqa: S311 - synthetic test data
     picks = rng.choices(range(distinct), cum_weights=list(itertools.accumulate(weights)), k=n)
     return [pool_values[i] for i in picks], [pool_regions[i] for i in picks]
+
+
+from ringfence._synthetic import synthetic_contacts  # noqa: E402  (re-exported)
+
+__all__ = ["FakeClock", "call_log_values", "messy_numbers", "synthetic_contacts"]

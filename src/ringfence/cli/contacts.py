@@ -16,9 +16,11 @@ from rich.table import Table
 from ringfence.cli._common import DbOption, JsonOption, open_store
 from ringfence.cli._output import print_json
 from ringfence.contacts import Contact
+from ringfence.contacts.dedupe import DEFAULT_THRESHOLD, find_duplicates, store_records
 from ringfence.contacts.export import export_contacts
 from ringfence.contacts.freshness import parse_age, stale_phones
 from ringfence.contacts.importer import import_contacts
+from ringfence.contacts.merge import merge_contacts, unmerge
 
 app = typer.Typer(help="Customer profiles with encrypted phone numbers.", no_args_is_help=True)
 RevealOption = Annotated[bool, typer.Option("--reveal", help="Show numbers in full.")]
@@ -224,6 +226,85 @@ def stale(
             f"{item['contact_id']}  {item['name']}  {item['number']}  "
             f"{item['last_verified_at'] or 'never verified'}"
         )
+
+
+@app.command("dedupe")
+def dedupe(
+    db: DbOption = None,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Match probability cut-off.")
+    ] = DEFAULT_THRESHOLD,
+    auto_merge_above: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Merge clusters above this.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Propose clusters of duplicate contacts, with match probability and reasons."""
+    with open_store(db) as store:
+        records, shown = store_records(store)
+        clusters = find_duplicates(records, threshold=threshold)
+        merged = 0
+        if auto_merge_above is not None:
+            for cluster in clusters:
+                if cluster.probability >= auto_merge_above:
+                    survivor, *others = cluster.ids
+                    for other in others:
+                        merge_contacts(
+                            store,
+                            survivor,
+                            other,
+                            probability=cluster.probability,
+                            reasons=cluster.reasons,
+                        )
+                        merged += 1
+    payload: dict[str, Any] = {
+        "clusters": [
+            {
+                "ids": [shown[i] for i in c.ids],
+                "probability": round(c.probability, 6),
+                "reasons": c.reasons,
+            }
+            for c in clusters
+        ],
+        "merged": merged,
+    }
+    if as_json:
+        print_json(payload)
+        return
+    for cluster in payload["clusters"]:
+        typer.echo(
+            f"{cluster['probability']:.4f}  {' '.join(cluster['ids'])}  "
+            f"{', '.join(cluster['reasons'])}"
+        )
+    typer.echo(f"{len(clusters)} clusters, {merged} merges", err=True)
+
+
+@app.command("merge")
+def merge(
+    survivor: Annotated[str, typer.Argument(help="Contact that stays.")],
+    other: Annotated[str, typer.Argument(help="Contact merged into it.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Merge OTHER into SURVIVOR (every phone kept; most recently verified is primary)."""
+    with open_store(db) as store:
+        record = merge_contacts(store, survivor, other)
+        contact = store.get_contact(survivor)
+    if as_json:
+        print_json({"merge_id": str(record), "contact": contact.to_dict()})
+    else:
+        typer.echo(f"merged; undo with `ringfence contacts unmerge {other}` (merge {record})")
+
+
+@app.command("unmerge")
+def unmerge_(
+    merged: Annotated[str, typer.Argument(help="The merged contact's id, or the merge id.")],
+    db: DbOption = None,
+) -> None:
+    """Undo a merge from its record."""
+    with open_store(db) as store:
+        restored = unmerge(store, merged)
+    typer.echo(f"restored contact {restored}")
 
 
 class _Progress:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -116,3 +117,24 @@ class ImportFingerprint(Base):
         Uuid, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MergeRecord(Base):
+    """What a merge moved, so that ``unmerge`` can put it back."""
+
+    __tablename__ = "merge_records"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    survivor_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    merged_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    moved_phone_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    added_emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    previous_primary_id: Mapped[str | None] = mapped_column(String(36))
+    probability: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

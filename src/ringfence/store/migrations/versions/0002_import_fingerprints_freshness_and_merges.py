@@ -1,8 +1,8 @@
-"""import fingerprints and freshness
+"""import fingerprints, freshness and merges
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-02 15:45:09.262192
+Create Date: 2026-12-02 15:49:08.223306
 """
 
 from collections.abc import Sequence
@@ -36,6 +36,38 @@ def upgrade() -> None:
             batch_op.f("ix_import_fingerprints_contact_id"), ["contact_id"], unique=False
         )
 
+    op.create_table(
+        "merge_records",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("survivor_id", sa.Uuid(), nullable=False),
+        sa.Column("merged_id", sa.Uuid(), nullable=False),
+        sa.Column("moved_phone_ids", sa.JSON(), nullable=False),
+        sa.Column("added_emails", sa.JSON(), nullable=False),
+        sa.Column("previous_primary_id", sa.String(length=36), nullable=True),
+        sa.Column("probability", sa.Float(), nullable=True),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("merged_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("undone_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["merged_id"],
+            ["contacts.id"],
+            name=op.f("fk_merge_records_merged_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["survivor_id"],
+            ["contacts.id"],
+            name=op.f("fk_merge_records_survivor_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_merge_records")),
+    )
+    with op.batch_alter_table("merge_records", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_merge_records_merged_id"), ["merged_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_merge_records_survivor_id"), ["survivor_id"], unique=False
+        )
+
     with op.batch_alter_table("phone_contact_points", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("delivery_failures", sa.Integer(), server_default="0", nullable=False)
@@ -59,6 +91,11 @@ def downgrade() -> None:
         batch_op.drop_column("last_delivery_failure_at")
         batch_op.drop_column("delivery_failures")
 
+    with op.batch_alter_table("merge_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_merge_records_survivor_id"))
+        batch_op.drop_index(batch_op.f("ix_merge_records_merged_id"))
+
+    op.drop_table("merge_records")
     with op.batch_alter_table("import_fingerprints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_fingerprints_contact_id"))
 
