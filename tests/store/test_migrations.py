@@ -18,11 +18,21 @@ def test_upgrade_downgrade_and_upgrade_again(db_url):
     engine = make_engine(db_url)
     try:
         upgrade(engine)
-        assert _tables(engine) == {"contacts", "phone_contact_points", "import_fingerprints", "merge_records"}
+        assert _tables(engine) == {
+            "contacts",
+            "phone_contact_points",
+            "import_fingerprints",
+            "merge_records",
+        }
         downgrade(engine)
         assert _tables(engine) == set()
         upgrade(engine)
-        assert _tables(engine) == {"contacts", "phone_contact_points", "import_fingerprints", "merge_records"}
+        assert _tables(engine) == {
+            "contacts",
+            "phone_contact_points",
+            "import_fingerprints",
+            "merge_records",
+        }
     finally:
         engine.dispose()
 
