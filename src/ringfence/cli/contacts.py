@@ -21,6 +21,7 @@ from ringfence.contacts.export import export_contacts
 from ringfence.contacts.freshness import parse_age, stale_phones
 from ringfence.contacts.importer import import_contacts
 from ringfence.contacts.merge import merge_contacts, unmerge
+from ringfence.contacts.quality import quality_report, report_html
 
 app = typer.Typer(help="Customer profiles with encrypted phone numbers.", no_args_is_help=True)
 RevealOption = Annotated[bool, typer.Option("--reveal", help="Show numbers in full.")]
@@ -226,6 +227,30 @@ def stale(
             f"{item['contact_id']}  {item['name']}  {item['number']}  "
             f"{item['last_verified_at'] or 'never verified'}"
         )
+
+
+@app.command("quality")
+def quality(
+    db: DbOption = None,
+    html_path: Annotated[
+        Path | None, typer.Option("--html", help="Also write an HTML page with charts.")
+    ] = None,
+    not_verified_days: Annotated[int, typer.Option(min=1)] = 365,
+    as_json: JsonOption = False,
+) -> None:
+    """Report phone data quality: counts and masked examples per check."""
+    with open_store(db) as store:
+        report = quality_report(store, not_verified_days=not_verified_days)
+    if html_path is not None:
+        html_path.write_text(report_html(report), encoding="utf-8")
+    data = report.to_dict()
+    if as_json:
+        print_json(data)
+        return
+    typer.echo(f"{data['contacts']} contacts, {data['phones']} numbers")
+    for name, check in data["checks"].items():
+        examples = ", ".join(e["number"] for e in check["examples"])
+        typer.echo(f"{name:<28} {check['count']:>7}  {examples}")
 
 
 @app.command("dedupe")
