@@ -63,6 +63,14 @@ def test_phone_labels_and_overrides():
         build_map(["A"], {"shoe_size": ["A"]}, None)
 
 
+def test_region_from_the_address_when_there_is_no_country_column(store, tmp_path):
+    source = tmp_path / "a.csv"
+    source.write_text('name,phone,address\nAda,020 7946 0018,"1 High St, London, United Kingdom"\n')
+    report = import_contacts(store, source)
+    assert report.created == 1
+    assert store.find_by_phone("+442079460018")
+
+
 def test_country_names_and_codes():
     assert resolve_country("France") == "FR"
     assert resolve_country("fr") == "FR"

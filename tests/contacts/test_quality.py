@@ -25,17 +25,19 @@ def test_each_check_fires(store):
     # A number stored as a mobile whose metadata now says fixed line or mobile.
     changed = replace(normalize("+1 650 253 0002"), number_type=NumberType.MOBILE)
     store.add_contacts([{"name": "Changed", "phones": [changed]}])
+    store.add_contact(name="National", phones=["(650) 253-0003"], country="US")
 
     report = quality_report(store)
     checks = {name: c.count for name, c in report.checks.items()}
-    assert report.contacts == 9 and report.phones == 9
+    assert report.contacts == 10 and report.phones == 10
     assert checks["region_mismatch"] == 1
     assert checks["fixed_line_in_mobile_field"] == 1
     assert checks["toll_free"] == 1
     assert checks["shared_number"] == 3
     assert checks["possible_duplicates"] == 2
     assert checks["type_changed"] == 1
-    assert checks["not_verified"] == 8
+    assert checks["not_verified"] == 9
+    assert checks["missing_country_code"] == 1
     assert checks["invalid_now"] == 0
     page = report_html(report)
     assert "<svg" in page and "<script" not in page

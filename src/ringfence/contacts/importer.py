@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ringfence.contacts.columns import ColumnMap, build_map
 from ringfence.contacts.readers import Row, Unreadable, open_table
-from ringfence.contacts.store import ContactStore
+from ringfence.contacts.store import ContactStore, country_code_inferred
 from ringfence.crypto import Purpose
 from ringfence.errors import InputFileError, InvalidPhoneNumber
 from ringfence.phone import PhoneNumber, PhoneReason, normalize
@@ -71,7 +71,7 @@ class _Prepared:
     given_name: str | None
     family_name: str | None
     emails: list[str]
-    phones: list[tuple[PhoneNumber, str]]
+    phones: list[tuple[PhoneNumber, str, bool]]  # number, label, country code inferred
     country: str | None
     organization: str | None
     address: str | None
@@ -82,7 +82,7 @@ class _Prepared:
             [
                 self.name,
                 sorted(self.emails),
-                sorted(p.e164 for p, _ in self.phones),
+                sorted(p.e164 for p, _, _ in self.phones),
                 self.country,
                 self.organization,
                 self.address,
@@ -118,14 +118,17 @@ def _prepare(row: Row, columns: ColumnMap, default_region: str | None) -> _Prepa
         country = resolve_country(row[country_column] or "")
         if country is None:
             return RejectedRow(0, country_column, "unknown_country")
+    elif get("address") and row.get(get("address") or ""):
+        # "10 Downing Street, London, United Kingdom": the last part may name the country.
+        country = resolve_country((row.get(get("address") or "") or "").split(",")[-1])
     region = country or default_region
-    phones: list[tuple[PhoneNumber, str]] = []
+    phones: list[tuple[PhoneNumber, str, bool]] = []
     for column, label in columns.phones:
         raw = row.get(column)
         if not raw:
             continue
         try:
-            phones.append((normalize(raw, region), label))
+            phones.append((normalize(raw, region), label, country_code_inferred(raw)))
         except InvalidPhoneNumber as exc:
             reason = exc.reason_code
             if exc.reason is PhoneReason.INVALID_COUNTRY_CODE and region is None:
@@ -204,7 +207,7 @@ class _Writer:
     def _same_person(self, item: _Prepared) -> ContactRow | None:
         indexer = self.store.sealer.indexer
         wanted = fold_name(item.name)
-        for number, _ in item.phones:
+        for number, _, _ in item.phones:
             rows = self.session.scalars(
                 select(ContactRow)
                 .join(PhoneRow, PhoneRow.contact_id == ContactRow.id)
@@ -221,9 +224,13 @@ class _Writer:
     def _merge(self, row: ContactRow, item: _Prepared) -> bool:
         changed = False
         held = {self.store.sealer.open(p).e164 for p in row.phones}
-        for number, label in item.phones:
+        for number, label, inferred in item.phones:
             if number.e164 not in held:
-                row.phones.append(self.store._phone_row(number, label, not row.phones, "import"))
+                row.phones.append(
+                    self.store._phone_row(
+                        number, label, not row.phones, "import", inferred=inferred
+                    )
+                )
                 held.add(number.e164)
                 changed = True
         new_emails = [e for e in item.emails if e not in row.emails]
@@ -256,8 +263,10 @@ class _Writer:
             created_at=now,
             updated_at=now,
         )
-        for position, (number, label) in enumerate(item.phones):
-            row.phones.append(self.store._phone_row(number, label, position == 0, "import"))
+        for position, (number, label, inferred) in enumerate(item.phones):
+            row.phones.append(
+                self.store._phone_row(number, label, position == 0, "import", inferred=inferred)
+            )
         self.session.add(row)
         self.session.flush()
         return row.id

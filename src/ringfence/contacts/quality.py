@@ -5,6 +5,7 @@ Each check counts affected contact points and keeps a few masked examples:
 * ``invalid_now`` / ``possible_but_invalid`` / ``type_changed``: re-validation of every
   stored number with today's metadata (numbers were valid when stored; ranges change);
 * ``region_mismatch``: the number's region is not the contact's country;
+* ``missing_country_code``: written without one, read in a default region (a guess);
 * ``fixed_line_in_mobile_field``: a fixed line under the label "mobile";
 * ``premium_rate``, ``toll_free``, ``shared_cost``: costly or unreachable by SMS;
 * ``shared_number``: one number on many contacts (switchboards, households);
@@ -70,6 +71,7 @@ CHECKS = (
     "possible_but_invalid",
     "type_changed",
     "region_mismatch",
+    "missing_country_code",
     "fixed_line_in_mobile_field",
     "premium_rate",
     "toll_free",
@@ -103,6 +105,8 @@ def quality_report(store: ContactStore, *, not_verified_days: int = 365) -> Qual
             by_number[key].add(phone.contact_id)
             masked_by_number[key] = masked
             _revalidate(checks, phone, number.e164, masked)
+            if phone.country_code_inferred:
+                checks["missing_country_code"].flag(phone.contact_id, masked)
             if country and number.region and number.region != country:
                 checks["region_mismatch"].flag(phone.contact_id, masked)
             if phone.label == "mobile" and phone.number_type == "fixed_line":

@@ -3,6 +3,7 @@ findable in any format a person types them."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -103,7 +104,8 @@ class ContactStore:
             InvalidPhoneNumber: a phone is not a valid number (nothing is written).
         """
         country = country.strip().upper() if country else None
-        numbers = [_as_number(raw, country) for raw in phones]
+        raws = list(phones)
+        numbers = [_as_number(raw, country) for raw in raws]
         now = self.clock.now()
         row = ContactRow(
             id=uuid.uuid4(),
@@ -121,8 +123,12 @@ class ContactStore:
             created_at=now,
             updated_at=now,
         )
-        for position, number in enumerate(numbers):
-            row.phones.append(self._phone_row(number, label, position == 0, source))
+        for position, (raw, number) in enumerate(zip(raws, numbers, strict=True)):
+            row.phones.append(
+                self._phone_row(
+                    number, label, position == 0, source, inferred=country_code_inferred(raw)
+                )
+            )
         with self._session() as session:
             session.add(row)
             session.flush()
@@ -250,7 +256,11 @@ class ContactStore:
             if make_primary:
                 for existing in row.phones:
                     existing.is_primary = False
-            row.phones.append(self._phone_row(number, label, make_primary, source))
+            row.phones.append(
+                self._phone_row(
+                    number, label, make_primary, source, inferred=country_code_inferred(phone)
+                )
+            )
             row.updated_at = self.clock.now()
             session.flush()
             return self._to_contact(row)
@@ -364,7 +374,13 @@ class ContactStore:
     # -- helpers ------------------------------------------------------------------------
 
     def _phone_row(
-        self, number: PhoneNumber, label: str, primary: bool, source: str | None
+        self,
+        number: PhoneNumber,
+        label: str,
+        primary: bool,
+        source: str | None,
+        *,
+        inferred: bool = False,
     ) -> PhoneRow:
         if label not in PHONE_LABELS:
             raise ValueError(f"label must be one of {', '.join(PHONE_LABELS)}")
@@ -376,6 +392,7 @@ class ContactStore:
             status="active",
             valid_from=now,
             source=source,
+            country_code_inferred=inferred,
             captured_at=now,
             created_at=now,
             **_generalized(number),
@@ -432,6 +449,14 @@ class ContactStore:
                 for p in points
             ),
         )
+
+
+_EXPLICIT_COUNTRY = re.compile(r"^\s*(?:tel:)?\s*(?:[+\uff0b]|00|011)")
+
+
+def country_code_inferred(raw: PhoneInput) -> bool:
+    """Whether a raw number carried no country code (``+``, ``00`` or ``011``)."""
+    return isinstance(raw, str) and not _EXPLICIT_COUNTRY.match(raw)
 
 
 def _as_number(phone: PhoneInput, region: str | None) -> PhoneNumber:

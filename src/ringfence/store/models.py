@@ -100,6 +100,8 @@ class PhoneRow(Base):
     reassignment_result: Mapped[str | None] = mapped_column(String(16))
     reassignment_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     source: Mapped[str | None] = mapped_column(String(64))
+    # True when the number was written without a country code and read in a default region.
+    country_code_inferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
