@@ -55,7 +55,7 @@ def postgres_or_skip() -> None:
     except Exception as exc:  # any failure to reach the server
         if services_required():
             pytest.fail(f"PostgreSQL is required here and unreachable: {type(exc).__name__}")
-        pytest.skip("PostgreSQL not reachable")
+        pytest.skip(f"PostgreSQL not reachable ({type(exc).__name__})")
 
 
 @pytest.fixture
