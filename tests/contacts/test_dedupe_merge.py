@@ -37,11 +37,9 @@ def test_graded_phone_model_beats_exact_phone_model():
     ours = pairwise_scores(find_duplicates(records), truth)
     baseline = pairwise_scores(find_duplicates(records, graded=False), truth)
     print(f"ours {ours}\nbaseline {baseline}")
-    # The issue's +0.05 target is measured at 100k and 1M by benchmarks/dedupe.py; a small
-    # sample gives a smaller but clear gain, from recall the exact-string model cannot reach.
-    assert ours["f1"] >= baseline["f1"] + 0.03
-    assert ours["recall"] >= baseline["recall"] + 0.05
-    assert ours["precision"] > 0.9
+    # benchmarks/dedupe.py measures the same at 100k and 1M.
+    assert ours["f1"] >= baseline["f1"] + 0.05
+    assert ours["precision"] > 0.97 and ours["recall"] > 0.95
 
 
 def _records(*rows):
@@ -60,13 +58,11 @@ def test_small_inputs_use_the_shipped_model_and_keep_households_apart():
         ("Grace", "Hopper", None, "650 253 0001", "US"),  # one digit off, same person
     )
     clusters = find_duplicates(records)
-    assert sorted(c.ids for c in clusters) == [["0", "1"]]
-    assert "phone: same number" in clusters[0].reasons
-    # A typo in the number is weaker evidence: the pair shows up at a lower threshold.
-    looser = find_duplicates(records, threshold=0.99)
-    typo = next(c for c in looser if c.ids == ["3", "4"])
+    assert sorted(c.ids for c in clusters) == [["0", "1"], ["3", "4"]]  # household apart
+    same, typo = sorted(clusters, key=lambda c: c.ids)
+    assert "phone: same number" in same.reasons
     assert "phone: one digit wrong or two swapped" in typo.reasons
-    assert not any({"0", "2"} <= set(c.ids) for c in looser)  # the household stays apart
+    assert same.probability > typo.probability  # a typo is weaker evidence
     assert find_duplicates(records[:1]) == []
 
 
