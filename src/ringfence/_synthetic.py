@@ -75,6 +75,19 @@ COUNTRIES = {  # region -> (mobile prefixes, national trunk prefix present in na
     "ES": ["+34 612", "+34 91"],
 }
 DOMAINS = ["example.com", "mail.example.org", "example.net"]
+STREETS = [
+    "High Street",
+    "Station Road",
+    "Main Street",
+    "Church Lane",
+    "Park Avenue",
+    "Hauptstrasse",
+    "Rue de la Paix",
+    "Calle Mayor",
+    "Bahnhofstrasse",
+    "Mill Road",
+]
+CITIES = {"US": "Springfield", "GB": "Bristol", "DE": "Berlin", "FR": "Lyon", "ES": "Madrid"}
 
 
 _SYLLABLES = [
@@ -191,7 +204,7 @@ def synthetic_contacts(n: int, seed: int = 0) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     switchboards = {r: [_number(rng, r) for _ in range(5)] for r in COUNTRIES}
     person = 0
-    households: list[list[Any]] = []  # [number, last name, region, members left]
+    households: list[list[Any]] = []  # [number, last name, region, members left, address]
     while len(records) < n:
         person += 1
         region = rng.choice(list(COUNTRIES))
@@ -201,9 +214,10 @@ def synthetic_contacts(n: int, seed: int = 0) -> list[dict[str, Any]]:
             first, nicknames = _invented_name(rng, rng.choice([2, 3])), []
         last = rng.choice(LAST_NAMES) if rng.random() < 0.2 else _invented_name(rng, 3)
         roll = rng.random()
+        address = f"{rng.randint(1, 250)} {rng.choice(STREETS)}, {CITIES[region]}"
         if roll < 0.08 and households:  # household: shares a number with a relative
             household = rng.choice(households)
-            e164, last, region = household[0], household[1], household[2]
+            e164, last, region, address = household[0], household[1], household[2], household[4]
             household[3] -= 1
             if household[3] == 0:
                 households.remove(household)
@@ -214,7 +228,7 @@ def synthetic_contacts(n: int, seed: int = 0) -> list[dict[str, Any]]:
         else:
             e164 = _number(rng, region)
             if rng.random() < 0.1:
-                households.append([e164, last, region, rng.randint(1, 3)])
+                households.append([e164, last, region, rng.randint(1, 3), address])
         user = f"{_fold_accents(first).lower()}.{_fold_accents(last).lower()}{person}"
         email = f"{user}@{rng.choice(DOMAINS)}"
         copies = 1 + (rng.random() < 0.35) + (rng.random() < 0.1)
@@ -225,6 +239,7 @@ def synthetic_contacts(n: int, seed: int = 0) -> list[dict[str, Any]]:
             record_region: str | None = region
             first_shown, last_shown = first, last
             email_shown: str | None = email
+            address_shown: str | None = address if rng.random() < 0.6 else None
             if copy:
                 if rng.random() < 0.15:
                     record_region = None  # national format without a country: missing CC
@@ -241,6 +256,8 @@ def synthetic_contacts(n: int, seed: int = 0) -> list[dict[str, Any]]:
                     last_shown = _typo(rng, last_shown)
                 if rng.random() < 0.35:
                     email_shown = None
+                if rng.random() < 0.3:
+                    address_shown = (address or "").replace("Street", "St").replace("Road", "Rd")
             records.append(
                 {
                     "record_id": f"r{len(records)}",
@@ -249,6 +266,7 @@ def synthetic_contacts(n: int, seed: int = 0) -> list[dict[str, Any]]:
                     "last_name": last_shown,
                     "name": f"{first_shown} {last_shown}",
                     "email": email_shown,
+                    "address": address_shown,
                     "phone": phone,
                     "country": record_region,
                     "_e164": e164,

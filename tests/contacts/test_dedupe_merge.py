@@ -18,6 +18,8 @@ from ringfence.testing import synthetic_contacts
 def test_fold_names():
     assert fold("  Zoë  Łukasz ") == "zoe lukasz"
     assert fold("Weiß") == "weiss"
+    assert fold("Дмитрий") == "dmitriy"  # transliterated from any script
+    assert fold("Ελένη") == "eleni"
     assert fold("") is None
 
 

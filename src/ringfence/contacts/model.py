@@ -40,6 +40,7 @@ class Contact:
     family_name: str | None = None
     organization: str | None = None
     emails: tuple[str, ...] = ()
+    addresses: tuple[dict[str, Any], ...] = ()
     country: str | None = None
     tags: tuple[str, ...] = ()
     custom: dict[str, Any] = field(default_factory=dict)

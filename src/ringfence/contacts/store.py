@@ -426,6 +426,7 @@ class ContactStore:
             family_name=row.family_name,
             organization=row.organization,
             emails=tuple(row.emails or ()),
+            addresses=tuple(row.addresses or ()),
             country=row.country,
             tags=tuple(row.tags or ()),
             custom=dict(row.custom or {}),
