@@ -8,8 +8,8 @@ run: wall time and pairwise precision / recall / F1 of
 * baseline: the same Splink model with the phone compared as an exact string, which is
   what users do today.
 
-Both at the same threshold (default: the library's, 0.8). Targets: F1 at least 0.05 above the baseline;
-1M contacts deduplicated in under 10 minutes.
+Both at the same threshold (default: the library's, 0.8). Targets: F1 at least 0.05
+above the baseline; 1M contacts deduplicated in under 10 minutes.
 
     uv run python benchmarks/dedupe.py [--sizes 100000,1000000] [--threshold 0.8]
 """
