@@ -22,6 +22,7 @@ from ringfence.contacts.freshness import parse_age, stale_phones
 from ringfence.contacts.importer import import_contacts
 from ringfence.contacts.merge import merge_contacts, unmerge
 from ringfence.contacts.quality import quality_report, report_html
+from ringfence.errors import RingfenceError
 
 app = typer.Typer(help="Customer profiles with encrypted phone numbers.", no_args_is_help=True)
 RevealOption = Annotated[bool, typer.Option("--reveal", help="Show numbers in full.")]
@@ -93,9 +94,9 @@ def find(
             found = (
                 store.search_phone_suffix(query) if suffix else store.find_by_phone(query, region)
             )
-        except ValueError as exc:
-            if hasattr(exc, "reason_code"):
-                raise
+        except RingfenceError:
+            raise  # reported with its reason code by the command group
+        except ValueError as exc:  # a too-short suffix: a usage error
             raise typer.BadParameter(str(exc)) from None
     _print(found, as_json=as_json, reveal=reveal)
 

@@ -156,7 +156,7 @@ def phone_label(header: str) -> str:
     for label, vocabulary in _LABELS.items():
         if words & vocabulary:
             return label
-    return "mobile" if words & _LABELS["mobile"] else "other"
+    return "other"
 
 
 def guess_field(header: str) -> str | None:

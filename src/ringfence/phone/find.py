@@ -7,6 +7,7 @@ import sys
 from typing import Literal
 
 from ringfence.phone._backend import get_backend
+from ringfence.phone.formatting import mask_digits
 from ringfence.phone.model import NumberMatch
 from ringfence.phone.parsing import build_phone_number
 
@@ -100,21 +101,7 @@ def redact(
     cursor = 0
     for match in find_numbers(text, region, leniency, backend=backend):
         pieces.append(text[cursor : match.start])
-        pieces.append(_mask_digits(match.raw, keep_last, mask_char))
+        pieces.append(mask_digits(match.raw, keep_last, mask_char))
         cursor = match.end
     pieces.append(text[cursor:])
     return "".join(pieces)
-
-
-def _mask_digits(raw: str, keep_last: int, mask_char: str) -> str:
-    digits = sum(ch.isdigit() for ch in raw)
-    visible_from = digits - keep_last
-    out: list[str] = []
-    seen = 0
-    for ch in raw:
-        if ch.isdigit():
-            out.append(ch if seen >= visible_from else mask_char)
-            seen += 1
-        else:
-            out.append(ch)
-    return "".join(out)

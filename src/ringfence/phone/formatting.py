@@ -28,20 +28,24 @@ def _visible_digits(national_number: str) -> int:
     return 4 if len(national_number) >= 8 else 2
 
 
-def masked(number: PhoneNumber) -> str:
-    """International form with the national digits hidden except the last few."""
-    without_extension = replace(number, extension=None)
-    text = format_number(without_extension, FormatStyle.INTERNATIONAL)
-    prefix = f"+{number.country_code}"
-    body = text[len(prefix) :] if text.startswith(prefix) else text
-    total = sum(ch.isdigit() for ch in body)
-    keep_from = total - _visible_digits(number.national_number)
-    out, seen = [], 0
-    for ch in body:
+def mask_digits(text: str, keep_last: int, mask_char: str = "*") -> str:
+    """Replace every digit of ``text`` but the last ``keep_last`` with ``mask_char``."""
+    visible_from = sum(ch.isdigit() for ch in text) - keep_last
+    out: list[str] = []
+    seen = 0
+    for ch in text:
         if ch.isdigit():
-            out.append(ch if seen >= keep_from else "*")
+            out.append(ch if seen >= visible_from else mask_char)
             seen += 1
         else:
             out.append(ch)
+    return "".join(out)
+
+
+def masked(number: PhoneNumber) -> str:
+    """International form with the national digits hidden except the last few."""
+    text = format_number(replace(number, extension=None), FormatStyle.INTERNATIONAL)
+    prefix = f"+{number.country_code}"
+    body = text[len(prefix) :] if text.startswith(prefix) else text
     suffix = " ext. ***" if number.extension else ""
-    return prefix + "".join(out) + suffix
+    return prefix + mask_digits(body, _visible_digits(number.national_number)) + suffix
