@@ -37,6 +37,15 @@ class Settings(BaseSettings):
         root_key: base64 root key, or ``1:<b64>,2:<b64>`` for several versions. Redacted in
             ``repr()``.
         key_file: the key file of the ``file`` provider.
+        sms_channel: delivery channels for codes, tried in order until one accepts the
+            message (``outbox`` in development; e.g. ``twilio,vonage`` in production).
+        rate_limit_storage: ``limits`` storage URI: ``memory://`` for one process,
+            ``redis://host:6379`` when several workers share the limits.
+        otp_domain: the site's domain, for the origin-bound last line of a code message
+            (``@example.com #123456``) that WebOTP and Apple autofill read.
+        android_app_hash: the 11-character hash of the Android app, for the SMS Retriever API.
+        webhook_url: where state changes of verifications are posted (optional).
+        webhook_secret: the HMAC-SHA256 key that signs webhook bodies.
     """
 
     model_config = SettingsConfigDict(
@@ -50,6 +59,12 @@ class Settings(BaseSettings):
     key_provider: str = "auto"
     root_key: SecretStr | None = None
     key_file: Path = Path(".ringfence/root.key")
+    sms_channel: str = "outbox"
+    rate_limit_storage: str = "memory://"
+    otp_domain: str | None = None
+    android_app_hash: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]{11}$")
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
 
     @property
     def is_production(self) -> bool:

@@ -14,25 +14,28 @@ def _tables(engine) -> set[str]:
     return set(inspect(engine).get_table_names()) - {"alembic_version"}
 
 
+ALL_TABLES = {
+    "contacts",
+    "phone_contact_points",
+    "import_fingerprints",
+    "merge_records",
+    "api_keys",
+    "verifications",
+    "verification_accounts",
+    "outbox_messages",
+    "audit_events",
+}
+
+
 def test_upgrade_downgrade_and_upgrade_again(db_url):
     engine = make_engine(db_url)
     try:
         upgrade(engine)
-        assert _tables(engine) == {
-            "contacts",
-            "phone_contact_points",
-            "import_fingerprints",
-            "merge_records",
-        }
+        assert _tables(engine) == ALL_TABLES
         downgrade(engine)
         assert _tables(engine) == set()
         upgrade(engine)
-        assert _tables(engine) == {
-            "contacts",
-            "phone_contact_points",
-            "import_fingerprints",
-            "merge_records",
-        }
+        assert _tables(engine) == ALL_TABLES
     finally:
         engine.dispose()
 

@@ -140,3 +140,87 @@ class MergeRecord(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKeyRow(Base):
+    """An API key: only its SHA-256 is stored (the key is 256 random bits, shown once)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # The first characters of the key, kept to tell keys apart in listings.
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class VerificationRow(Base):
+    """One verification: the destination sealed and blind-indexed, the code only as a keyed
+    hash. Counters change only through conditional UPDATEs (see ringfence.verify.records)."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[str] = mapped_column(String(34), primary_key=True)
+    to_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    key_version: Mapped[int] = mapped_column(Integer)
+    to_index: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
+    country_code: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    code_key_version: Mapped[int] = mapped_column(Integer)
+    failed_checks: Mapped[int] = mapped_column(Integer, default=0)
+    sends: Mapped[int] = mapped_column(Integer, default=1)
+    # True when nothing was sent: a recovery to a number no account holds (anti-enumeration).
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VerificationAccountRow(Base):
+    """Failures of an account across all its verifications, and its lock."""
+
+    __tablename__ = "verification_accounts"
+
+    account_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxMessageRow(Base):
+    """A message of the development channel; destination and body sealed."""
+
+    __tablename__ = "outbox_messages"
+
+    # The integer orders messages; the random ref binds the sealed columns to the row.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ref: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    verification_id: Mapped[str | None] = mapped_column(String(34), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    to_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    key_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AuditEventRow(Base):
+    """Something that changed state: who, what, on which subject, when. Never a number or a
+    code in clear: subjects are ids, details are masked."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,30 @@
+"""Random bearer tokens (API keys) and HMAC signatures of outgoing bodies (webhooks)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+API_KEY_PREFIX = "rf_"
+
+
+def new_api_key() -> str:
+    """A new API key: ``rf_`` and 256 random bits, URL-safe."""
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def api_key_digest(key: str) -> bytes:
+    """What is stored of an API key. A plain SHA-256 suffices: the key has 256 bits of
+    entropy, so nothing can be enumerated (unlike a phone number)."""
+    return hashlib.sha256(key.encode()).digest()
+
+
+def sign(secret: bytes, body: bytes) -> str:
+    """Hex HMAC-SHA256 of ``body``: the webhook signature header's value."""
+    return hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def signature_matches(secret: bytes, body: bytes, signature: str) -> bool:
+    """Constant-time check of a signature made by :func:`sign`."""
+    return hmac.compare_digest(sign(secret, body), signature)

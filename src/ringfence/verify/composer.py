@@ -1,0 +1,96 @@
+"""Code messages: per-locale text with a "do not share" line, the Android SMS Retriever app
+hash, the origin-bound last line that WebOTP and Apple autofill read, and the SMS encoding
+and segment count (GSM-7 or UCS-2, computed by ``smsutil``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import smsutil
+
+from ringfence.verify.errors import MessageTooLong
+
+# {app}: the sender's name; {code}; {minutes}: the lifetime. Each names the code first (the
+# notification preview shows it) and warns that the sender never asks for it.
+TEMPLATES: dict[str, str] = {
+    "en": "Your {app} code is {code}. It expires in {minutes} minutes. "
+    "Do not share this code with anyone: {app} will never ask for it.",
+    "es": "Tu código de {app} es {code}. Caduca en {minutes} minutos. "
+    "No compartas este código con nadie: {app} nunca te lo pedirá.",
+    "fr": "Votre code {app} est {code}. Il expire dans {minutes} minutes. "
+    "Ne le communiquez à personne : {app} ne vous le demandera jamais.",
+    "de": "Ihr {app}-Code lautet {code}. Er läuft in {minutes} Minuten ab. "
+    "Geben Sie diesen Code an niemanden weiter: {app} fragt nie danach.",
+    "pt": "O seu código {app} é {code}. Expira em {minutes} minutos. "
+    "Não partilhe este código com ninguém: a {app} nunca o pedirá.",
+    "ar": "رمز {app} الخاص بك هو {code}. تنتهي صلاحيته خلال {minutes} دقائق. "
+    "لا تشارك هذا الرمز مع أي شخص: لن يطلبه {app} منك أبدًا.",
+    "hi": "आपका {app} कोड {code} है। यह {minutes} मिनट में समाप्त हो जाएगा। "
+    "यह कोड किसी के साथ साझा न करें: {app} इसे कभी नहीं मांगेगा।",
+    "zh": "您的{app}验证码是{code}，{minutes}分钟内有效。"
+    "请勿向任何人透露此验证码，{app}绝不会向您索取。",
+}
+DEFAULT_LOCALE = "en"
+
+
+@dataclass(frozen=True)
+class ComposedMessage:
+    """A message ready for a channel.
+
+    Attributes:
+        encoding: ``GSM-7`` or ``UCS-2``.
+        segments: SMS parts the message takes.
+    """
+
+    body: str
+    locale: str
+    encoding: str
+    segments: int
+
+    def __repr__(self) -> str:  # the body holds a code
+        return f"ComposedMessage(locale={self.locale!r}, segments={self.segments})"
+
+
+def resolve_locale(locale: str | None) -> str:
+    """The template for ``locale``: exact (``fr``), then its language (``fr-CA``), else English."""
+    if not locale:
+        return DEFAULT_LOCALE
+    language = locale.replace("_", "-").split("-")[0].lower()
+    return language if language in TEMPLATES else DEFAULT_LOCALE
+
+
+def compose(
+    code: str,
+    *,
+    locale: str | None = None,
+    app_name: str = "ringfence",
+    minutes: int = 10,
+    domain: str | None = None,
+    app_hash: str | None = None,
+    segment_budget: int = 2,
+) -> ComposedMessage:
+    """Write the message that carries ``code``.
+
+    Args:
+        domain: the site's domain; adds the last line ``@domain #code`` (WebOTP, Apple).
+        app_hash: the Android app's 11-character hash for the SMS Retriever API.
+        segment_budget: the most SMS segments allowed.
+
+    Raises:
+        MessageTooLong: the message needs more segments than ``segment_budget``.
+    """
+    chosen = resolve_locale(locale)
+    body = TEMPLATES[chosen].format(app=app_name, code=code, minutes=minutes)
+    trailer = [app_hash] if app_hash else []
+    if domain:  # must stay the very last line
+        trailer.append(f"@{domain} #{code}")
+    if trailer:
+        body += "\n\n" + "\n".join(trailer)
+    split = smsutil.split(body)
+    encoding = "GSM-7" if split.encoding == "gsm0338" else "UCS-2"
+    if len(split.parts) > segment_budget:
+        raise MessageTooLong(
+            f"the {chosen} message needs {len(split.parts)} {encoding} segments, "
+            f"more than the budget of {segment_budget}"
+        )
+    return ComposedMessage(body=body, locale=chosen, encoding=encoding, segments=len(split.parts))

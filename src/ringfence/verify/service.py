@@ -1,0 +1,469 @@
+"""The verification service: start a verification (send a code), check a code, cancel,
+read. Policies are in :mod:`ringfence.verify.policy`; storage is in
+:mod:`ringfence.verify.records`, whose conditional UPDATEs make every check safe under
+concurrency."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row
+
+from ringfence.clock import Clock, system_clock
+from ringfence.crypto import BlindIndexer, CodeHasher, FieldCipher, Keyring, load_keyring
+from ringfence.phone import PhoneNumber, normalize
+from ringfence.settings import Settings, load_settings
+from ringfence.store import make_engine, upgrade
+from ringfence.store.audit import record_event
+from ringfence.verify import records
+from ringfence.verify.channels import (
+    ChannelContext,
+    DeliveryChannel,
+    OutgoingMessage,
+    build_channels,
+    deliver,
+)
+from ringfence.verify.codes import new_code, new_verification_id
+from ringfence.verify.composer import compose
+from ringfence.verify.errors import AccountLocked, TooManyRequests, VerificationNotFound
+from ringfence.verify.model import Channel, Purpose, Status, Verification
+from ringfence.verify.policy import DEFAULT_POLICY, VerificationPolicy
+from ringfence.verify.ratelimit import RateKeys, RateLimiter
+
+log = logging.getLogger("ringfence.verify")
+_TABLE = "verifications"
+Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Started:
+    """A started verification and the message still to deliver (``None`` when simulated:
+    a recovery for a number no account holds gets no SMS, but looks the same)."""
+
+    verification: Verification
+    message: OutgoingMessage | None
+
+
+class VerificationService:
+    """Verifications over one store. Build it with :meth:`open`.
+
+    Args:
+        known_number: tells whether any account holds a number; recoveries to unknown
+            numbers are simulated (nothing sent) and look exactly like real ones.
+        listeners: called with each audit event after it is committed (webhooks).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        keyring: Keyring,
+        *,
+        settings: Settings,
+        channels: Sequence[DeliveryChannel],
+        limiter: RateLimiter | None = None,
+        policy: VerificationPolicy = DEFAULT_POLICY,
+        clock: Clock = system_clock,
+        known_number: Callable[[PhoneNumber], bool] | None = None,
+        app_name: str = "ringfence",
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.channels = list(channels)
+        self.limiter = limiter
+        self.policy = policy
+        self.clock = clock
+        self.known_number = known_number
+        self.app_name = app_name
+        self.listeners: list[Callable[[Event], None]] = []
+        self._cipher = FieldCipher(keyring)
+        self._indexer = BlindIndexer(keyring)
+        self._hasher = CodeHasher(keyring)
+        self._keyring = keyring
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        settings: Settings | None = None,
+        keyring: Keyring | None = None,
+        clock: Clock = system_clock,
+        policy: VerificationPolicy = DEFAULT_POLICY,
+        migrate: bool = True,
+        **kwargs: Any,
+    ) -> VerificationService:
+        """The service over the store at ``url``, with the channels and rate-limit storage
+        the settings name."""
+        settings = settings or load_settings()
+        engine = make_engine(url or settings.database_url)
+        if migrate:
+            upgrade(engine)
+        keyring = keyring or load_keyring(settings)
+        context = ChannelContext(settings=settings, engine=engine, keyring=keyring, clock=clock)
+        kwargs.setdefault("limiter", RateLimiter(settings.rate_limit_storage))
+        return cls(
+            engine,
+            keyring,
+            settings=settings,
+            channels=build_channels(settings.sms_channel, context),
+            policy=policy,
+            clock=clock,
+            **kwargs,
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- start ------------------------------------------------------------------------
+
+    def start(
+        self,
+        to: str | PhoneNumber,
+        *,
+        channel: Channel | str = Channel.SMS,
+        purpose: Purpose | str = Purpose.LOGIN,
+        locale: str | None = None,
+        account_id: str | None = None,
+        client_ip: str | None = None,
+        region: str | None = None,
+    ) -> Verification:
+        """Send a code to ``to`` and return the pending verification (see :meth:`prepare`;
+        this also delivers the message, raising ``DeliveryFailed`` if no channel takes it)."""
+        started = self.prepare(
+            to,
+            channel=channel,
+            purpose=purpose,
+            locale=locale,
+            account_id=account_id,
+            client_ip=client_ip,
+            region=region,
+        )
+        self.dispatch(started)
+        return started.verification
+
+    def prepare(
+        self,
+        to: str | PhoneNumber,
+        *,
+        channel: Channel | str = Channel.SMS,
+        purpose: Purpose | str = Purpose.LOGIN,
+        locale: str | None = None,
+        account_id: str | None = None,
+        client_ip: str | None = None,
+        region: str | None = None,
+    ) -> Started:
+        """Create a verification, or resend a new code for the live one of the same number
+        and purpose, without delivering yet.
+
+        Raises:
+            InvalidPhoneNumber: ``to`` is not a valid number.
+            AccountLocked: the account had too many wrong codes.
+            TooManyRequests: a rate limit, the resend cooldown or the send limit.
+            MessageTooLong: the message exceeds the segment budget.
+        """
+        channel, purpose = Channel(channel), Purpose(purpose)
+        number = to if isinstance(to, PhoneNumber) else normalize(to, region)
+        now = self.clock.now()
+        self._refuse_locked(account_id, now)
+        if self.limiter is not None:
+            self.limiter.hit(self._rate_keys(number, account_id, client_ip))
+        to_index = self._indexer.exact(number.e164)
+        with self.engine.connect() as connection:
+            live = records.latest_pending(connection, to_index, purpose.value, now)
+        simulated = (
+            purpose is Purpose.RECOVERY
+            and self.known_number is not None
+            and not self.known_number(number)
+        )
+        code = new_code(self.policy.code_length)
+        body = compose(
+            code,
+            locale=locale,
+            app_name=self.app_name,
+            minutes=int(self.policy.lifetime.total_seconds() // 60),
+            domain=self.settings.otp_domain,
+            app_hash=self.settings.android_app_hash,
+            segment_budget=self.policy.segment_budget,
+        ).body
+        if live is not None and live.account_id == account_id and live.channel == channel.value:
+            verification_id = self._resend(live, code, now)
+            simulated = live.simulated
+        else:
+            verification_id = self._create(
+                number, to_index, channel, purpose, locale, account_id, code, simulated, now
+            )
+        message = None if simulated else OutgoingMessage(number, body, channel, verification_id)
+        return Started(self.get(verification_id), message)
+
+    def dispatch(self, started: Started) -> None:
+        """Deliver the message of a started verification through the channels in order."""
+        if started.message is None:
+            return
+        receipt = deliver(self.channels, started.message)
+        self._audit("verification.sent", started.verification.id, {"channel": receipt.channel})
+
+    def _create(
+        self,
+        number: PhoneNumber,
+        to_index: bytes,
+        channel: Channel,
+        purpose: Purpose,
+        locale: str | None,
+        account_id: str | None,
+        code: str,
+        simulated: bool,
+        now: datetime,
+    ) -> str:
+        verification_id = new_verification_id()
+        with self.engine.begin() as connection:
+            records.insert_verification(
+                connection,
+                {
+                    "id": verification_id,
+                    "to_sealed": self._cipher.seal(
+                        number.e164, table=_TABLE, column="to", row_id=verification_id
+                    ),
+                    "key_version": self._keyring.current,
+                    "to_index": to_index,
+                    "country_code": number.country_code,
+                    "channel": channel.value,
+                    "purpose": purpose.value,
+                    "locale": locale or "en",
+                    "account_id": account_id,
+                    "status": Status.PENDING.value,
+                    "code_hash": self._hasher.hash(code, verification_id),
+                    "code_key_version": self._hasher.current_version,
+                    "failed_checks": 0,
+                    "sends": 1,
+                    "simulated": simulated,
+                    "created_at": now,
+                    "expires_at": now + self.policy.lifetime,
+                    "last_sent_at": now,
+                    "updated_at": now,
+                },
+            )
+            self._record(
+                connection,
+                "verification.created",
+                verification_id,
+                now,
+                {"channel": channel.value, "purpose": purpose.value, "to": number.masked()},
+            )
+        return verification_id
+
+    def _resend(self, live: Row[Any], code: str, now: datetime) -> str:
+        if live.sends >= self.policy.max_sends:
+            raise TooManyRequests(
+                "no more codes for this verification",
+                retry_after=_seconds(_aware(live.expires_at, now) - now),
+                reason="max_sends",
+            )
+        next_send = _aware(live.last_sent_at, now) + self.policy.cooldown_after(live.sends)
+        if now < next_send:
+            raise TooManyRequests(
+                "a code was sent moments ago",
+                retry_after=_seconds(next_send - now),
+                reason="resend_cooldown",
+            )
+        code_hash = self._hasher.hash(code, live.id)
+        with self.engine.begin() as connection:
+            if not records.record_resend(
+                connection, live, code_hash, self._hasher.current_version, now
+            ):
+                raise TooManyRequests(
+                    "a code was sent moments ago", retry_after=1, reason="resend_cooldown"
+                )
+            self._record(connection, "verification.resent", live.id, now, {"send": live.sends + 1})
+        return str(live.id)
+
+    # -- check, cancel, read ------------------------------------------------------------
+
+    def check(self, verification_id: str, code: str) -> Verification:
+        """Check ``code`` against a verification.
+
+        Returns the verification with status ``approved`` (right code), ``pending`` (wrong
+        code, attempts left), ``max_attempts_reached``, ``expired`` or ``canceled``.
+
+        Raises:
+            VerificationNotFound: no such verification — or it was already approved: a
+                verification approves once, and then is gone (as in Twilio Verify).
+            AccountLocked: the account had too many wrong codes.
+        """
+        row = self._load(verification_id)
+        now = self.clock.now()
+        status = self._settle(row, now)
+        if status is Status.APPROVED:
+            raise VerificationNotFound()
+        if status is not Status.PENDING:
+            return self._view(row, status)
+        self._refuse_locked(row.account_id, now)
+        if self._hasher.matches(str(code), row.id, row.code_hash, row.code_key_version):
+            with self.engine.begin() as connection:
+                if records.approve(connection, row.id, row.code_hash, self.policy.max_checks, now):
+                    if row.account_id is not None:
+                        records.reset_account(connection, row.account_id)
+                    self._record(connection, "verification.approved", row.id, now, {})
+                    approved = True
+                else:
+                    approved = False
+            if approved:
+                return self.get(row.id)
+            if self._load(row.id).status == Status.APPROVED.value:
+                raise VerificationNotFound()  # another check won the race
+        return self._fail(row, now)
+
+    def _fail(self, row: Row[Any], now: datetime) -> Verification:
+        with self.engine.begin() as connection:
+            if records.count_failure(connection, row.id, self.policy.max_checks, now):
+                if row.account_id is not None:
+                    records.add_account_failure(
+                        connection,
+                        row.account_id,
+                        self.policy.max_account_failures,
+                        now + self.policy.account_lock,
+                    )
+                self._record(connection, "verification.check_failed", row.id, now, {})
+        return self.get(row.id)
+
+    def check_latest(
+        self,
+        to: str | PhoneNumber,
+        code: str,
+        *,
+        purpose: Purpose | str | None = None,
+        region: str | None = None,
+    ) -> Verification:
+        """Check ``code`` against the newest live verification of a number."""
+        number = to if isinstance(to, PhoneNumber) else normalize(to, region)
+        with self.engine.connect() as connection:
+            live = records.latest_pending(
+                connection,
+                self._indexer.exact(number.e164),
+                Purpose(purpose).value if purpose else None,
+                self.clock.now(),
+            )
+        if live is None:
+            raise VerificationNotFound("no pending verification for this number")
+        return self.check(live.id, code)
+
+    def cancel(self, verification_id: str) -> Verification:
+        """Cancel a pending verification (a final status is returned unchanged)."""
+        row = self._load(verification_id)
+        now = self.clock.now()
+        with self.engine.begin() as connection:
+            if records.finish(connection, row.id, Status.CANCELED, now):
+                self._record(connection, "verification.canceled", row.id, now, {})
+        return self.get(row.id)
+
+    def get(self, verification_id: str) -> Verification:
+        """The verification's current state (an expired one reads as ``expired``)."""
+        row = self._load(verification_id)
+        return self._view(row, self._settle(row, self.clock.now()))
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _load(self, verification_id: str) -> Row[Any]:
+        if not isinstance(verification_id, str) or len(verification_id) > 34:
+            raise VerificationNotFound()
+        with self.engine.connect() as connection:
+            row = records.load(connection, verification_id)
+        if row is None:
+            raise VerificationNotFound()
+        return row
+
+    def _settle(self, row: Row[Any], now: datetime) -> Status:
+        """The status now: a pending verification past its lifetime is expired (and stored
+        as such the first time this is noticed)."""
+        status = Status(row.status)
+        if status is Status.PENDING and _aware(row.expires_at, now) <= now:
+            with self.engine.begin() as connection:
+                if records.finish(connection, row.id, Status.EXPIRED, now):
+                    self._record(connection, "verification.expired", row.id, now, {})
+            return Status.EXPIRED
+        return status
+
+    def _view(self, row: Row[Any], status: Status) -> Verification:
+        e164 = self._cipher.open(row.to_sealed, table=_TABLE, column="to", row_id=row.id)
+        now = self.clock.now()
+        expires_at = _aware(row.expires_at, now)
+        return Verification(
+            id=row.id,
+            to=normalize(e164).masked(),
+            channel=Channel(row.channel),
+            purpose=Purpose(row.purpose),
+            status=status,
+            locale=row.locale,
+            account_id=row.account_id,
+            created_at=_aware(row.created_at, now),
+            expires_at=expires_at,
+            attempts_left=max(0, self.policy.max_checks - row.failed_checks),
+            sends=row.sends,
+            resend_at=min(
+                expires_at,
+                _aware(row.last_sent_at, now) + self.policy.cooldown_after(row.sends),
+            ),
+        )
+
+    def _refuse_locked(self, account_id: str | None, now: datetime) -> None:
+        if account_id is None:
+            return
+        with self.engine.connect() as connection:
+            until = records.locked_until(connection, account_id, now)
+        if until is not None:
+            raise AccountLocked(until)
+
+    def _rate_keys(
+        self, number: PhoneNumber, account_id: str | None, client_ip: str | None
+    ) -> RateKeys:
+        block = number.e164[:-4]
+        return RateKeys(
+            destination=self._indexer.exact(number.e164).hex(),
+            ip=client_ip,
+            account=account_id,
+            country=str(number.country_code),
+            block=self._indexer.exact(block).hex(),
+        )
+
+    def _record(
+        self, connection: Connection, action: str, subject: str, now: datetime, details: Event
+    ) -> None:
+        record_event(
+            connection,
+            at=now,
+            action=action,
+            subject_type="verification",
+            subject_id=subject,
+            details=details,
+        )
+        event = {"type": action, "verification_id": subject, "at": now.isoformat(), **details}
+        for listener in self.listeners:
+            listener(event)
+
+    def _audit(self, action: str, subject: str, details: Event) -> None:
+        with self.engine.begin() as connection:
+            self._record(connection, action, subject, self.clock.now(), details)
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    """SQLite hands datetimes back naive (they were stored in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=like.tzinfo)
+
+
+def _seconds(delta: Any) -> int:
+    return max(1, int(delta.total_seconds() + 0.999))
+
+
+def start_verification(service: VerificationService, to: str, **options: Any) -> Verification:
+    """Send a code to ``to``: :meth:`VerificationService.start`."""
+    return service.start(to, **options)
+
+
+def check_verification(
+    service: VerificationService, verification_id: str, code: str
+) -> Verification:
+    """Check a code: :meth:`VerificationService.check`."""
+    return service.check(verification_id, code)
