@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from ringfence.cli import clean, contacts, keys, phone
+from ringfence.cli import clean, contacts, keys, phone, server
 from ringfence.cli._output import fail
 from ringfence.errors import RingfenceError
 
@@ -39,6 +39,9 @@ app.add_typer(phone.app, name="phone")
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(keys.app, name="keys")
 app.command(name="clean")(clean.clean)
+app.command(name="serve")(server.serve)
+app.add_typer(server.apikeys_app, name="apikeys")
+app.command(name="outbox")(server.outbox)
 
 
 def main() -> None:

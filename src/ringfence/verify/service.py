@@ -206,6 +206,11 @@ class VerificationService:
         receipt = deliver(self.channels, started.message)
         self._audit("verification.sent", started.verification.id, {"channel": receipt.channel})
 
+    def record_delivery_failure(self, verification_id: str) -> None:
+        """Note that no channel took a verification's message (background delivery)."""
+        log.warning("no channel delivered the message of verification %s", verification_id)
+        self._audit("verification.delivery_failed", verification_id, {})
+
     def _create(
         self,
         number: PhoneNumber,

@@ -1,0 +1,86 @@
+"""Errors as HTTP answers: a status, a reason code and a message that holds no personal
+data. Validation errors never echo the input (it may be a phone number or a code)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ringfence.errors import InvalidPhoneNumber, RingfenceError
+from ringfence.verify import (
+    AccountLocked,
+    DeliveryFailed,
+    MessageTooLong,
+    TooManyRequests,
+    VerificationNotFound,
+)
+
+log = logging.getLogger("ringfence.api")
+
+STATUS_OF: list[tuple[type[RingfenceError], int]] = [
+    (VerificationNotFound, 404),
+    (TooManyRequests, 429),
+    (AccountLocked, 429),
+    (InvalidPhoneNumber, 400),
+    (MessageTooLong, 400),
+    (DeliveryFailed, 502),
+]
+
+
+def problem(status: int, reason: str, message: str, **extra: object) -> JSONResponse:
+    body = {"reason": reason, "message": message, **{k: v for k, v in extra.items() if v}}
+    return JSONResponse({"error": body}, status_code=status)
+
+
+async def _ringfence_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RingfenceError)
+    status = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), 400)
+    headers: dict[str, str] = {}
+    extra: dict[str, object] = {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+        extra["retry_after"] = exc.retry_after
+    if isinstance(exc, AccountLocked):
+        extra["locked_until"] = exc.locked_until.isoformat()
+    response = problem(status, exc.reason_code, str(exc), **extra)
+    response.headers.update(headers)
+    return response
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = sorted({".".join(str(p) for p in err["loc"][1:]) or "body" for err in exc.errors()})
+    return problem(422, "invalid_request", f"invalid or missing fields: {', '.join(fields)}")
+
+
+HTTP_REASONS = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+}
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    response = problem(exc.status_code, HTTP_REASONS.get(exc.status_code, "http_error"), exc.detail)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error: %s", type(exc).__name__)  # the message may hold data
+    return problem(500, "internal_error", "internal error")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RingfenceError, _ringfence_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

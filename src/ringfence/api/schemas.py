@@ -1,0 +1,69 @@
+"""Request and response bodies of the HTTP API (separate from storage rows and domain
+objects). Lengths are capped so that no field can carry a huge payload."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ringfence.verify import Channel, Purpose, Status, Verification
+
+
+class Problem(BaseModel):
+    """Every error: a stable reason code and a message without personal data."""
+
+    reason: str = Field(examples=["rate_limited_destination"])
+    message: str
+    retry_after: int | None = None
+    locked_until: datetime | None = None
+
+
+class ErrorBody(BaseModel):
+    error: Problem
+
+
+class VerificationStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(min_length=1, max_length=250, description="Any format; E.164 is best.")
+    channel: Channel = Channel.SMS
+    purpose: Purpose = Purpose.LOGIN
+    locale: str | None = Field(
+        default=None, max_length=16, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$"
+    )
+    account_id: str | None = Field(default=None, min_length=1, max_length=200)
+    region: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{2}$", description="Default region for national numbers."
+    )
+
+
+class CodeCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=32)
+
+
+class CodeCheckByNumber(CodeCheck):
+    to: str = Field(min_length=1, max_length=250)
+    purpose: Purpose | None = None
+    region: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+
+
+class VerificationOut(BaseModel):
+    id: str
+    to: str = Field(description="Masked: only the country code and the last digits show.")
+    channel: Channel
+    purpose: Purpose
+    status: Status
+    locale: str
+    account_id: str | None
+    created_at: datetime
+    expires_at: datetime
+    attempts_left: int
+    sends: int
+    resend_at: datetime
+
+    @classmethod
+    def of(cls, verification: Verification) -> VerificationOut:
+        return cls(**verification.__dict__)

@@ -1,0 +1,85 @@
+"""``ringfence serve``, ``ringfence apikeys`` and ``ringfence outbox``."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from ringfence.cli._common import DbOption, JsonOption
+from ringfence.cli._output import print_json
+from ringfence.crypto import load_keyring
+from ringfence.settings import load_settings
+from ringfence.store import make_engine, upgrade
+from ringfence.store.apikeys import SCOPES, create_api_key
+
+apikeys_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI document at /openapi.json)."""
+    import uvicorn
+
+    if db:  # the workers read their settings from the environment
+        os.environ["RINGFENCE_DATABASE_URL"] = db
+    settings = load_settings()
+    upgrade(make_engine(settings.database_url))  # once, before the workers start
+    load_keyring(settings)  # a missing or bad key fails here, not in every worker
+    uvicorn.run(
+        "ringfence.api:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        server_header=False,
+    )
+
+
+@apikeys_app.command("create")
+def create(
+    scope: Annotated[
+        list[str], typer.Option("--scope", help=f"One of {', '.join(SCOPES)}; repeatable.")
+    ],
+    name: Annotated[str, typer.Option(help="A label for listings.")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API key; the key is shown once and stored only as a digest."""
+    settings = load_settings()
+    engine = make_engine(db or settings.database_url)
+    upgrade(engine)
+    key, info = create_api_key(engine, scopes=scope, name=name)
+    engine.dispose()
+    if as_json:
+        print_json({"key": key, "id": info.id, "scopes": list(info.scopes)})
+    else:
+        typer.echo(key)
+        typer.echo(f"(id {info.id}, scopes {', '.join(info.scopes)}: store the key now)", err=True)
+
+
+def outbox(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the development channel's messages, newest first (refused in production)."""
+    from ringfence.verify import read_outbox
+
+    settings = load_settings()
+    engine = make_engine(db or settings.database_url)
+    upgrade(engine)
+    messages = read_outbox(engine, load_keyring(settings), settings, limit=limit)
+    engine.dispose()
+    if as_json:
+        print_json([m.to_dict() for m in messages])
+        return
+    for message in messages:
+        typer.echo(f"{message.created_at:%Y-%m-%d %H:%M:%S} {message.channel} {message.to}")
+        typer.echo(f"  {message.body}")
