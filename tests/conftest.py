@@ -72,6 +72,31 @@ def pg_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+REDIS_URL = os.environ.get("RINGFENCE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A reachable Redis (skipped on a laptop without one, required in CI)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except Exception as exc:  # any failure to reach the server
+        if services_required():
+            pytest.fail(f"Redis is required here and unreachable: {type(exc).__name__}")
+        pytest.skip(f"Redis not reachable ({type(exc).__name__})")
+    return REDIS_URL
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limits_storage(request: pytest.FixtureRequest) -> str:
+    """Each rate-limit test runs on the embedded memory storage and on real Redis."""
+    if request.param == "memory":
+        return "memory://"
+    return str(request.getfixturevalue("redis_url"))
+
+
 @pytest.fixture(params=ENGINES)
 def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
     """Each store test runs once on SQLite and once on PostgreSQL."""

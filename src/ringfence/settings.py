@@ -41,6 +41,8 @@ class Settings(BaseSettings):
             message (``outbox`` in development; e.g. ``twilio,vonage`` in production).
         rate_limit_storage: ``limits`` storage URI: ``memory://`` for one process,
             ``redis://host:6379`` when several workers share the limits.
+        rate_limits: overrides of the default limits, per scope, as JSON, e.g.
+            ``{"ip": "10/minute;50/day", "global": "500/second"}``.
         otp_domain: the site's domain, for the origin-bound last line of a code message
             (``@example.com #123456``) that WebOTP and Apple autofill read.
         android_app_hash: the 11-character hash of the Android app, for the SMS Retriever API.
@@ -61,6 +63,7 @@ class Settings(BaseSettings):
     key_file: Path = Path(".ringfence/root.key")
     sms_channel: str = "outbox"
     rate_limit_storage: str = "memory://"
+    rate_limits: dict[str, str] = Field(default_factory=dict)
     otp_domain: str | None = None
     android_app_hash: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]{11}$")
     webhook_url: str | None = None

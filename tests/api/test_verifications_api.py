@@ -160,3 +160,22 @@ def test_openapi_document_is_served(live_server: LiveServer) -> None:
     assert "/v1/verifications" in document["paths"]
     assert "/v1/verifications/{verification_id}/check" in document["paths"]
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+@pytest.fixture
+def limited_server(db_url, keyring):  # type: ignore[no-untyped-def]
+    from ringfence.verify import RateLimiter
+    from tests.api.conftest import serve
+
+    yield from serve(db_url, keyring, limiter=RateLimiter("memory://", {"ip": "2/minute"}))
+
+
+def test_rate_limit_is_429_with_retry_after(limited_server: LiveServer) -> None:
+    with limited_server.client() as http:
+        assert http.post("/v1/verifications", json={"to": NUMBER}).status_code == 201
+        other = {"to": "+33612345679"}
+        assert http.post("/v1/verifications", json=other).status_code == 201
+        refused = http.post("/v1/verifications", json={"to": "+33612345670"})
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.json()["error"]["reason"] == "rate_limited_ip"

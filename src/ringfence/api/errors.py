@@ -15,6 +15,7 @@ from ringfence.verify import (
     AccountLocked,
     DeliveryFailed,
     MessageTooLong,
+    RateLimitUnavailable,
     TooManyRequests,
     VerificationNotFound,
 )
@@ -28,6 +29,7 @@ STATUS_OF: list[tuple[type[RingfenceError], int]] = [
     (InvalidPhoneNumber, 400),
     (MessageTooLong, 400),
     (DeliveryFailed, 502),
+    (RateLimitUnavailable, 503),
 ]
 
 

@@ -67,7 +67,7 @@ def compose(
     minutes: int = 10,
     domain: str | None = None,
     app_hash: str | None = None,
-    segment_budget: int = 2,
+    segment_budget: int = 3,
 ) -> ComposedMessage:
     """Write the message that carries ``code``.
 
@@ -86,11 +86,17 @@ def compose(
         trailer.append(f"@{domain} #{code}")
     if trailer:
         body += "\n\n" + "\n".join(trailer)
-    split = smsutil.split(body)
-    encoding = "GSM-7" if split.encoding == "gsm0338" else "UCS-2"
-    if len(split.parts) > segment_budget:
+    encoding, segments = segments_of(body)
+    if segments > segment_budget:
         raise MessageTooLong(
-            f"the {chosen} message needs {len(split.parts)} {encoding} segments, "
+            f"the {chosen} message needs {segments} {encoding} segments, "
             f"more than the budget of {segment_budget}"
         )
-    return ComposedMessage(body=body, locale=chosen, encoding=encoding, segments=len(split.parts))
+    return ComposedMessage(body=body, locale=chosen, encoding=encoding, segments=segments)
+
+
+def segments_of(text: str) -> tuple[str, int]:
+    """The encoding (``GSM-7`` or ``UCS-2``) and the number of SMS segments of ``text``."""
+    split = smsutil.split(text)
+    encoding = "GSM-7" if split.encoding == "gsm0338" else "UCS-2"
+    return encoding, max(1, len(split.parts))

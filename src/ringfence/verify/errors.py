@@ -66,3 +66,9 @@ class UnknownChannel(VerificationError, ValueError):
     """No delivery channel is registered under this name."""
 
     default_reason = "unknown_channel"
+
+
+class RateLimitUnavailable(VerificationError):
+    """The rate-limit storage cannot be reached: requests are refused, not let through."""
+
+    default_reason = "rate_limit_unavailable"

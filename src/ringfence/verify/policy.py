@@ -32,7 +32,7 @@ class VerificationPolicy:
     account_lock: timedelta = timedelta(hours=1)
     resend_cooldown: timedelta = timedelta(seconds=30)
     resend_backoff: float = 2.0
-    segment_budget: int = 2
+    segment_budget: int = 3
 
     def __post_init__(self) -> None:
         if self.code_length < 6:

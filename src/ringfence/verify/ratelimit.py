@@ -12,13 +12,15 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from ringfence.errors import ConfigurationError, MissingDependency
-from ringfence.verify.errors import TooManyRequests
+from ringfence.verify.errors import RateLimitUnavailable, TooManyRequests
 
 # Defaults: a person needs a handful of codes a day; a country or a block that suddenly
 # asks for hundreds is being pumped.
@@ -58,10 +60,17 @@ class RateLimiter:
     """
 
     def __init__(
-        self, storage_uri: str = "memory://", overrides: Mapping[str, str] | None = None
+        self,
+        storage_uri: str = "memory://",
+        overrides: Mapping[str, str] | None = None,
+        *,
+        key_prefix: str = "ringfence",
     ) -> None:
+        options: dict[str, Any] = {"wrap_exceptions": True}
+        if storage_uri.startswith(("redis", "rediss")):
+            options["key_prefix"] = key_prefix
         try:
-            storage = storage_from_string(storage_uri)
+            storage = storage_from_string(storage_uri, **options)
         except ModuleNotFoundError:
             raise MissingDependency.for_extra("redis", "redis") from None
         except Exception:
@@ -83,7 +92,20 @@ class RateLimiter:
             raise ConfigurationError("a rate limit is not like '5/minute;20/hour'") from None
 
     def hit(self, keys: RateKeys) -> None:
-        """Count one request, or raise :class:`TooManyRequests` naming the scope."""
+        """Count one request, or raise :class:`TooManyRequests` naming the scope.
+
+        Raises:
+            RateLimitUnavailable: the storage (Redis) cannot be reached; no code is sent
+                while the limits cannot be enforced (fail closed).
+        """
+        try:
+            self._hit(keys)
+        except StorageError:
+            raise RateLimitUnavailable(
+                "the rate-limit storage is unreachable; try again shortly"
+            ) from None
+
+    def _hit(self, keys: RateKeys) -> None:
         checks = [
             (scope, item, key)
             for scope in SCOPES

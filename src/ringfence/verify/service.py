@@ -104,7 +104,8 @@ class VerificationService:
             upgrade(engine)
         keyring = keyring or load_keyring(settings)
         context = ChannelContext(settings=settings, engine=engine, keyring=keyring, clock=clock)
-        kwargs.setdefault("limiter", RateLimiter(settings.rate_limit_storage))
+        if "limiter" not in kwargs:
+            kwargs["limiter"] = RateLimiter(settings.rate_limit_storage, settings.rate_limits)
         return cls(
             engine,
             keyring,
@@ -332,7 +333,11 @@ class VerificationService:
                         now + self.policy.account_lock,
                     )
                 self._record(connection, "verification.check_failed", row.id, now, {})
-        return self.get(row.id)
+        current = self.get(row.id)
+        if current.status is Status.APPROVED:
+            # another check approved it meanwhile: this one must not read as approved
+            raise VerificationNotFound()
+        return current
 
     def check_latest(
         self,

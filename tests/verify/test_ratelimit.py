@@ -1,0 +1,99 @@
+"""Rate limits on sending codes, on memory storage and on real Redis."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from ringfence.errors import ConfigurationError
+from ringfence.verify import RateKeys, RateLimiter, RateLimitUnavailable, TooManyRequests
+from tests.verify.conftest import MOBILE, open_service
+
+
+def limiter(storage: str, **overrides: str) -> RateLimiter:
+    # a fresh key prefix per test: runs never share counts in a shared Redis
+    return RateLimiter(storage, overrides, key_prefix=f"rftest-{uuid.uuid4().hex}")
+
+
+@pytest.mark.parametrize("scope", ["destination", "ip", "account", "country", "block", "global"])
+def test_each_scope_refuses_past_its_limit_with_retry_after(limits_storage, scope) -> None:
+    rate = limiter(limits_storage, **{scope: "3/minute"})
+    keys = RateKeys(destination="d", ip="1.2.3.4", account="a", country="33", block="b")
+    for _ in range(3):
+        rate.hit(keys)
+    with pytest.raises(TooManyRequests) as refused:
+        rate.hit(keys)
+    assert refused.value.reason == f"rate_limited_{scope}"
+    assert 1 <= refused.value.retry_after <= 60
+
+
+def test_a_refused_request_uses_up_nothing(limits_storage) -> None:
+    rate = limiter(limits_storage, ip="2/minute", destination="3/minute")
+    rate.hit(RateKeys(destination="d", ip="ip-1"))
+    rate.hit(RateKeys(destination="d", ip="ip-1"))
+    with pytest.raises(TooManyRequests):
+        rate.hit(RateKeys(destination="d", ip="ip-1"))  # refused by ip: d is not counted
+    rate.hit(RateKeys(destination="d", ip="ip-2"))
+
+
+def test_other_identities_are_counted_apart(limits_storage) -> None:
+    rate = limiter(limits_storage, destination="1/minute")
+    rate.hit(RateKeys(destination="one"))
+    rate.hit(RateKeys(destination="two"))
+    with pytest.raises(TooManyRequests):
+        rate.hit(RateKeys(destination="one"))
+
+
+def test_two_limiters_on_one_redis_share_the_counts(redis_url) -> None:
+    prefix = f"rftest-{uuid.uuid4().hex}"
+    first = RateLimiter(redis_url, {"ip": "2/minute"}, key_prefix=prefix)
+    second = RateLimiter(redis_url, {"ip": "2/minute"}, key_prefix=prefix)
+    first.hit(RateKeys(ip="x"))
+    second.hit(RateKeys(ip="x"))
+    with pytest.raises(TooManyRequests):
+        first.hit(RateKeys(ip="x"))
+
+
+def test_no_number_reaches_the_storage(redis_url, db_url, keyring, settings, clock) -> None:
+    import redis
+
+    prefix = f"rftest-{uuid.uuid4().hex}"
+    service = open_service(
+        db_url, keyring, settings, clock, limiter=RateLimiter(redis_url, key_prefix=prefix)
+    )
+    service.start(MOBILE, account_id="acct", client_ip="10.0.0.1")
+    client = redis.Redis.from_url(redis_url)
+    keys = [k.decode() for k in client.scan_iter(f"{prefix}*")]
+    assert keys, "the limiter stored nothing"
+    for digits in ("612345678", "6123456", "33612"):
+        assert not any(digits in key for key in keys)
+    client.delete(*keys)
+    service.close()
+
+
+def test_service_applies_the_destination_limit(db_url, keyring, settings, clock) -> None:
+    service = open_service(
+        db_url, keyring, settings, clock, limiter=limiter("memory://", destination="2/hour")
+    )
+    service.start(MOBILE, purpose="login")
+    service.start(MOBILE, purpose="signup")
+    with pytest.raises(TooManyRequests) as refused:
+        service.start(MOBILE, purpose="step_up")
+    assert refused.value.reason == "rate_limited_destination"
+    service.close()
+
+
+def test_unreachable_redis_fails_closed() -> None:
+    rate = RateLimiter("redis://127.0.0.1:1/0")
+    with pytest.raises(RateLimitUnavailable):
+        rate.hit(RateKeys(ip="x"))
+
+
+@pytest.mark.parametrize(
+    ("uri", "overrides"),
+    [("nonsense://", {}), ("memory://", {"planet": "1/minute"}), ("memory://", {"ip": "lots"})],
+)
+def test_bad_configuration_is_a_clear_error(uri: str, overrides: dict[str, str]) -> None:
+    with pytest.raises(ConfigurationError):
+        RateLimiter(uri, overrides)
