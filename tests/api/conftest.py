@@ -43,9 +43,10 @@ class LiveServer:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
-def run_server(app: Any) -> tuple[str, uvicorn.Server, threading.Thread]:
+def run_server(app: Any, **config: Any) -> tuple[str, uvicorn.Server, threading.Thread]:
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config.setdefault("log_level", "warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", **config)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -62,13 +63,15 @@ def live_server(db_url, keyring) -> Iterator[LiveServer]:  # type: ignore[no-unt
     yield from serve(db_url, keyring)
 
 
-def serve(db_url: str, keyring: Any, **options: Any) -> Iterator[LiveServer]:
+def serve(
+    db_url: str, keyring: Any, uvicorn_config: dict[str, Any] | None = None, **options: Any
+) -> Iterator[LiveServer]:
     clock = FakeClock()
     settings = load_settings(env="test", database_url=db_url, sms_channel="outbox")
     options.setdefault("limiter", None)
     app = create_app(settings, keyring=keyring, clock=clock, **options)
     key, _ = create_api_key(app.state.engine, scopes=["verify"])
-    url, server, thread = run_server(app)
+    url, server, thread = run_server(app, **(uvicorn_config or {}))
     try:
         yield LiveServer(url=url, app=app, key=key, clock=clock)
     finally:
