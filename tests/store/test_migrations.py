@@ -24,6 +24,8 @@ ALL_TABLES = {
     "verification_accounts",
     "outbox_messages",
     "audit_events",
+    "totp_factors",
+    "recovery_codes",
 }
 
 

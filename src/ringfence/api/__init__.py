@@ -9,13 +9,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ringfence.api import errors, verifications
+from ringfence.api import errors, factors, verifications
 from ringfence.api.limits import BodySizeLimit
 from ringfence.clock import Clock, system_clock
 from ringfence.crypto import Keyring, load_keyring
 from ringfence.settings import Settings, load_settings
 from ringfence.verify import VerificationService
 from ringfence.verify.known import contact_numbers
+from ringfence.verify.totp import TotpFactors
 
 API_DESCRIPTION = """Phone verification (one-time codes) with privacy throughout: numbers
 are masked in every answer, codes are never stored or logged, errors carry reason codes.
@@ -54,9 +55,11 @@ def create_app(
     app.state.settings = settings
     app.state.engine = service.engine
     app.state.verifications = service
+    app.state.factors = TotpFactors(service.engine, keyring, clock=clock, policy=service.policy)
     errors.install(app)
     app.add_middleware(BodySizeLimit)
     app.include_router(verifications.router)
+    app.include_router(factors.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

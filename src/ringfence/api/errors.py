@@ -19,6 +19,7 @@ from ringfence.verify import (
     TooManyRequests,
     VerificationNotFound,
 )
+from ringfence.verify.totp import FactorExists
 
 log = logging.getLogger("ringfence.api")
 
@@ -28,6 +29,7 @@ STATUS_OF: list[tuple[type[RingfenceError], int]] = [
     (AccountLocked, 429),
     (InvalidPhoneNumber, 400),
     (MessageTooLong, 400),
+    (FactorExists, 409),
     (DeliveryFailed, 502),
     (RateLimitUnavailable, 503),
 ]

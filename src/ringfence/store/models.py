@@ -224,3 +224,28 @@ class AuditEventRow(Base):
     subject_id: Mapped[str] = mapped_column(String(64), index=True)
     actor: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TotpFactorRow(Base):
+    """An account's authenticator app: the TOTP secret sealed, and the last time step
+    accepted (a code is never accepted twice)."""
+
+    __tablename__ = "totp_factors"
+
+    account_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    key_version: Mapped[int] = mapped_column(Integer)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecoveryCodeRow(Base):
+    """A single-use recovery code, stored only as a keyed hash."""
+
+    __tablename__ = "recovery_codes"
+
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
