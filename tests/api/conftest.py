@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from ringfence.api import create_app
 from ringfence.settings import load_settings
 from ringfence.store.apikeys import create_api_key
 from ringfence.testing import FakeClock
 from ringfence.verify import VerificationService
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.servers import start_server
 
 
 @dataclass
@@ -43,35 +34,26 @@ class LiveServer:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
-def run_server(app: Any, **config: Any) -> tuple[str, uvicorn.Server, threading.Thread]:
-    port = free_port()
-    config.setdefault("log_level", "warning")
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", **config)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    return f"http://127.0.0.1:{port}", server, thread
-
-
 @pytest.fixture
 def live_server(db_url, keyring) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     yield from serve(db_url, keyring)
 
 
 def serve(
-    db_url: str, keyring: Any, uvicorn_config: dict[str, Any] | None = None, **options: Any
+    db_url: str,
+    keyring: Any,
+    uvicorn_config: dict[str, Any] | None = None,
+    *,
+    port: int | None = None,
+    sms_channel: str = "outbox",
+    **options: Any,
 ) -> Iterator[LiveServer]:
     clock = FakeClock()
-    settings = load_settings(env="test", database_url=db_url, sms_channel="outbox")
+    settings = load_settings(env="test", database_url=db_url, sms_channel=sms_channel)
     options.setdefault("limiter", None)
     app = create_app(settings, keyring=keyring, clock=clock, **options)
     key, _ = create_api_key(app.state.engine, scopes=["verify"])
-    url, server, thread = run_server(app, **(uvicorn_config or {}))
+    url, server, thread = start_server(app, port, **(uvicorn_config or {}))
     try:
         yield LiveServer(url=url, app=app, key=key, clock=clock)
     finally:

@@ -16,8 +16,8 @@ import pytest
 
 from ringfence.settings import load_settings
 from ringfence.verify import read_outbox
-from tests.api.conftest import free_port
 from tests.conftest import TEST_ROOT_KEY
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))

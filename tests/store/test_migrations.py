@@ -26,6 +26,7 @@ ALL_TABLES = {
     "audit_events",
     "totp_factors",
     "recovery_codes",
+    "deliveries",
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ringfence.api import errors, factors, verifications
+from ringfence.api import errors, factors, receipts, verifications
 from ringfence.api.limits import BodySizeLimit
 from ringfence.clock import Clock, system_clock
 from ringfence.crypto import Keyring, load_keyring
@@ -60,6 +60,7 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     app.include_router(verifications.router)
     app.include_router(factors.router)
+    app.include_router(receipts.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 
 API_KEY_PREFIX = "rf_"
 
@@ -28,3 +30,17 @@ def sign(secret: bytes, body: bytes) -> str:
 def signature_matches(secret: bytes, body: bytes, signature: str) -> bool:
     """Constant-time check of a signature made by :func:`sign`."""
     return hmac.compare_digest(sign(secret, body), signature)
+
+
+def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """Twilio's request signature: base64 HMAC-SHA1 of the URL followed by each POST
+    parameter's name and value, sorted by name (the ``X-Twilio-Signature`` header)."""
+    data = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def twilio_signature_matches(
+    auth_token: str, url: str, params: Mapping[str, str], signature: str
+) -> bool:
+    return hmac.compare_digest(twilio_signature(auth_token, url, params), signature)

@@ -7,6 +7,7 @@ channels, checked safely under concurrency.
 """
 
 from ringfence.verify import outbox as _outbox  # noqa: F401  (registers the outbox channel)
+from ringfence.verify import providers as _providers  # noqa: F401  (registers provider channels)
 from ringfence.verify.channels import (
     ChannelContext,
     ChannelError,

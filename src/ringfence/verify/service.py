@@ -19,7 +19,7 @@ from ringfence.phone import PhoneNumber, normalize
 from ringfence.settings import Settings, load_settings
 from ringfence.store import make_engine, upgrade
 from ringfence.store.audit import record_event
-from ringfence.verify import records
+from ringfence.verify import deliveries, records
 from ringfence.verify.channels import (
     ChannelContext,
     DeliveryChannel,
@@ -117,6 +117,10 @@ class VerificationService:
         )
 
     def close(self) -> None:
+        for channel in self.channels:
+            close = getattr(channel, "close", None)
+            if close is not None:
+                close()
         self.engine.dispose()
 
     # -- start ------------------------------------------------------------------------
@@ -205,7 +209,22 @@ class VerificationService:
         if started.message is None:
             return
         receipt = deliver(self.channels, started.message)
-        self._audit("verification.sent", started.verification.id, {"channel": receipt.channel})
+        now = self.clock.now()
+        with self.engine.begin() as connection:
+            deliveries.record_sent(
+                connection,
+                verification_id=started.verification.id,
+                channel=receipt.channel,
+                provider_id=receipt.provider_id,
+                at=now,
+            )
+            self._record(
+                connection,
+                "verification.sent",
+                started.verification.id,
+                now,
+                {"channel": receipt.channel},
+            )
 
     def record_delivery_failure(self, verification_id: str) -> None:
         """Note that no channel took a verification's message (background delivery)."""

@@ -1,0 +1,96 @@
+"""Delivery receipts from SMS providers: ``/v1/delivery-receipts/{provider}``.
+
+Twilio's receipts are authenticated by their ``X-Twilio-Signature`` (HMAC-SHA1 under the
+auth token, over the callback URL and the parameters). Vonage's are authenticated by a
+secret token in the callback URL (``RINGFENCE_VONAGE_CALLBACK`` ends with
+``/v1/delivery-receipts/vonage/<RINGFENCE_VONAGE_CALLBACK_TOKEN>``). SNS reports to
+CloudWatch Logs, not over HTTP. A forged or unknown receipt changes nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Request, Response
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ringfence.crypto.tokens import twilio_signature_matches
+from ringfence.verify import VerificationService
+from ringfence.verify.deliveries import record_receipt
+from ringfence.verify.providers import TwilioSettings
+
+router = APIRouter(prefix="/v1/delivery-receipts", tags=["delivery receipts"])
+
+
+class VonageReceiptSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RINGFENCE_VONAGE_", extra="ignore")
+
+    callback_token: SecretStr
+
+
+def _apply(
+    request: Request, channel: str, provider_id: str, status: str, error: str | None
+) -> None:
+    service: VerificationService = request.app.state.verifications
+    with service.engine.begin() as connection:
+        record_receipt(
+            connection,
+            channel=channel,
+            provider_id=provider_id[:100],
+            provider_status=status[:32],
+            error_code=error,
+            at=service.clock.now(),
+        )
+
+
+async def _params(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: str(value)[:1000] for key, value in form.items()}
+
+
+@router.post("/twilio", status_code=204)
+async def twilio_receipt(
+    request: Request,
+    signature: Annotated[str | None, Header(alias="X-Twilio-Signature", max_length=200)] = None,
+) -> Response:
+    """A Twilio message status callback."""
+    try:
+        settings = TwilioSettings()  # type: ignore[call-arg]
+    except ValidationError:
+        raise HTTPException(404, "the twilio channel is not configured") from None
+    params = await _params(request)
+    url = settings.status_callback or str(request.url)
+    token = settings.auth_token.get_secret_value()
+    if not signature or not twilio_signature_matches(token, url, params, signature):
+        raise HTTPException(403, "bad or missing X-Twilio-Signature")
+    sid, status = params.get("MessageSid"), params.get("MessageStatus")
+    if sid and status:
+        _apply(request, "twilio", sid, status, params.get("ErrorCode"))
+    return Response(status_code=204)
+
+
+@router.api_route("/vonage/{token}", methods=["GET", "POST"], status_code=204)
+async def vonage_receipt(token: str, request: Request) -> Response:
+    """A Vonage delivery receipt (GET query, POST form or POST JSON)."""
+    try:
+        expected = VonageReceiptSettings().callback_token.get_secret_value()  # type: ignore[call-arg]
+    except ValidationError:
+        raise HTTPException(404, "vonage receipts are not configured") from None
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        raise HTTPException(403, "bad callback token")
+    if request.method == "GET":
+        params = {k: v[:1000] for k, v in request.query_params.items()}
+    elif request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError:
+            raise HTTPException(400, "the receipt is not JSON") from None
+        params = {k: str(v)[:1000] for k, v in body.items()} if isinstance(body, dict) else {}
+    else:
+        params = await _params(request)
+    message_id, status = params.get("messageId"), params.get("status")
+    if message_id and status:
+        _apply(request, "vonage", message_id, status, params.get("err-code"))
+    return Response(status_code=204)
