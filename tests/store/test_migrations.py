@@ -27,6 +27,7 @@ ALL_TABLES = {
     "totp_factors",
     "recovery_codes",
     "deliveries",
+    "webhook_deliveries",
 }
 
 

@@ -71,7 +71,8 @@ async def twilio_receipt(
     return Response(status_code=204)
 
 
-@router.api_route("/vonage/{token}", methods=["GET", "POST"], status_code=204)
+@router.get("/vonage/{token}", status_code=204, operation_id="vonage_receipt_get")
+@router.post("/vonage/{token}", status_code=204, operation_id="vonage_receipt_post")
 async def vonage_receipt(token: str, request: Request) -> Response:
     """A Vonage delivery receipt (GET query, POST form or POST JSON)."""
     try:

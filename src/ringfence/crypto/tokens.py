@@ -44,3 +44,25 @@ def twilio_signature_matches(
     auth_token: str, url: str, params: Mapping[str, str], signature: str
 ) -> bool:
     return hmac.compare_digest(twilio_signature(auth_token, url, params), signature)
+
+
+def webhook_signature_header(secret: bytes, body: bytes, timestamp: int) -> str:
+    """``t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``: the timestamp is signed too,
+    so a receiver can refuse replays of old deliveries."""
+    return f"t={timestamp},v1={sign(secret, str(timestamp).encode() + b'.' + body)}"
+
+
+def webhook_signature_matches(
+    secret: bytes, body: bytes, header: str, *, now: int, tolerance: int = 300
+) -> bool:
+    """Check a ``X-Ringfence-Signature`` header (and that it is at most ``tolerance``
+    seconds old)."""
+    try:
+        fields = dict(part.split("=", 1) for part in header.split(","))
+        timestamp = int(fields["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    expected = sign(secret, str(timestamp).encode() + b"." + body)
+    return hmac.compare_digest(expected, fields.get("v1", ""))

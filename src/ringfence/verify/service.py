@@ -6,15 +6,18 @@ concurrency."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, Row
 
 from ringfence.clock import Clock, system_clock
 from ringfence.crypto import BlindIndexer, CodeHasher, FieldCipher, Keyring, load_keyring
+from ringfence.errors import ConfigurationError
 from ringfence.phone import PhoneNumber, normalize
 from ringfence.settings import Settings, load_settings
 from ringfence.store import make_engine, upgrade
@@ -32,11 +35,14 @@ from ringfence.verify.composer import compose
 from ringfence.verify.errors import AccountLocked, TooManyRequests, VerificationNotFound
 from ringfence.verify.model import Channel, Purpose, Status, Verification
 from ringfence.verify.policy import DEFAULT_POLICY, VerificationPolicy
-from ringfence.verify.ratelimit import RateKeys, RateLimiter
+from ringfence.verify.ratelimit import RateLimiter
+from ringfence.verify.views import TABLE as _TABLE
+from ringfence.verify.views import aware, rate_keys, view_of, whole_seconds
+from ringfence.verify.webhooks import WebhookSender
 
 log = logging.getLogger("ringfence.verify")
-_TABLE = "verifications"
 Event = dict[str, Any]
+_EVENTS = "ringfence_events"
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class VerificationService:
         self.known_number = known_number
         self.app_name = app_name
         self.listeners: list[Callable[[Event], None]] = []
+        self._closers: list[Callable[[], None]] = []
         self._cipher = FieldCipher(keyring)
         self._indexer = BlindIndexer(keyring)
         self._hasher = CodeHasher(keyring)
@@ -106,7 +113,7 @@ class VerificationService:
         context = ChannelContext(settings=settings, engine=engine, keyring=keyring, clock=clock)
         if "limiter" not in kwargs:
             kwargs["limiter"] = RateLimiter(settings.rate_limit_storage, settings.rate_limits)
-        return cls(
+        service = cls(
             engine,
             keyring,
             settings=settings,
@@ -115,8 +122,26 @@ class VerificationService:
             clock=clock,
             **kwargs,
         )
+        if settings.webhook_url:
+            service.add_webhook(settings.webhook_url, settings.webhook_secret)
+        return service
+
+    def add_webhook(self, url: str, secret: SecretStr | None, **options: Any) -> WebhookSender:
+        """Post every event to ``url``, signed with ``secret``."""
+        if secret is None or len(secret.get_secret_value()) < 16:
+            raise ConfigurationError(
+                "RINGFENCE_WEBHOOK_SECRET must be set (16 characters or more) with a webhook URL"
+            )
+        sender = WebhookSender(
+            self.engine, url, secret.get_secret_value().encode(), clock=self.clock, **options
+        )
+        self.listeners.append(sender)
+        self._closers.append(sender.close)
+        return sender
 
     def close(self) -> None:
+        for closer in self._closers:
+            closer()
         for channel in self.channels:
             close = getattr(channel, "close", None)
             if close is not None:
@@ -175,7 +200,7 @@ class VerificationService:
         now = self.clock.now()
         self._refuse_locked(account_id, now)
         if self.limiter is not None:
-            self.limiter.hit(self._rate_keys(number, account_id, client_ip))
+            self.limiter.hit(rate_keys(self._indexer, number, account_id, client_ip))
         to_index = self._indexer.exact(number.e164)
         with self.engine.connect() as connection:
             live = records.latest_pending(connection, to_index, purpose.value, now)
@@ -210,7 +235,7 @@ class VerificationService:
             return
         receipt = deliver(self.channels, started.message)
         now = self.clock.now()
-        with self.engine.begin() as connection:
+        with self._transaction() as connection:
             deliveries.record_sent(
                 connection,
                 verification_id=started.verification.id,
@@ -244,7 +269,7 @@ class VerificationService:
         now: datetime,
     ) -> str:
         verification_id = new_verification_id()
-        with self.engine.begin() as connection:
+        with self._transaction() as connection:
             records.insert_verification(
                 connection,
                 {
@@ -284,18 +309,18 @@ class VerificationService:
         if live.sends >= self.policy.max_sends:
             raise TooManyRequests(
                 "no more codes for this verification",
-                retry_after=_seconds(_aware(live.expires_at, now) - now),
+                retry_after=whole_seconds(aware(live.expires_at, now) - now),
                 reason="max_sends",
             )
-        next_send = _aware(live.last_sent_at, now) + self.policy.cooldown_after(live.sends)
+        next_send = aware(live.last_sent_at, now) + self.policy.cooldown_after(live.sends)
         if now < next_send:
             raise TooManyRequests(
                 "a code was sent moments ago",
-                retry_after=_seconds(next_send - now),
+                retry_after=whole_seconds(next_send - now),
                 reason="resend_cooldown",
             )
         code_hash = self._hasher.hash(code, live.id)
-        with self.engine.begin() as connection:
+        with self._transaction() as connection:
             if not records.record_resend(
                 connection, live, code_hash, self._hasher.current_version, now
             ):
@@ -327,7 +352,7 @@ class VerificationService:
             return self._view(row, status)
         self._refuse_locked(row.account_id, now)
         if self._hasher.matches(str(code), row.id, row.code_hash, row.code_key_version):
-            with self.engine.begin() as connection:
+            with self._transaction() as connection:
                 if records.approve(connection, row.id, row.code_hash, self.policy.max_checks, now):
                     if row.account_id is not None:
                         records.reset_account(connection, row.account_id)
@@ -342,7 +367,7 @@ class VerificationService:
         return self._fail(row, now)
 
     def _fail(self, row: Row[Any], now: datetime) -> Verification:
-        with self.engine.begin() as connection:
+        with self._transaction() as connection:
             if records.count_failure(connection, row.id, self.policy.max_checks, now):
                 if row.account_id is not None:
                     records.add_account_failure(
@@ -383,7 +408,7 @@ class VerificationService:
         """Cancel a pending verification (a final status is returned unchanged)."""
         row = self._load(verification_id)
         now = self.clock.now()
-        with self.engine.begin() as connection:
+        with self._transaction() as connection:
             if records.finish(connection, row.id, Status.CANCELED, now):
                 self._record(connection, "verification.canceled", row.id, now, {})
         return self.get(row.id)
@@ -408,34 +433,15 @@ class VerificationService:
         """The status now: a pending verification past its lifetime is expired (and stored
         as such the first time this is noticed)."""
         status = Status(row.status)
-        if status is Status.PENDING and _aware(row.expires_at, now) <= now:
-            with self.engine.begin() as connection:
+        if status is Status.PENDING and aware(row.expires_at, now) <= now:
+            with self._transaction() as connection:
                 if records.finish(connection, row.id, Status.EXPIRED, now):
                     self._record(connection, "verification.expired", row.id, now, {})
             return Status.EXPIRED
         return status
 
     def _view(self, row: Row[Any], status: Status) -> Verification:
-        e164 = self._cipher.open(row.to_sealed, table=_TABLE, column="to", row_id=row.id)
-        now = self.clock.now()
-        expires_at = _aware(row.expires_at, now)
-        return Verification(
-            id=row.id,
-            to=normalize(e164).masked(),
-            channel=Channel(row.channel),
-            purpose=Purpose(row.purpose),
-            status=status,
-            locale=row.locale,
-            account_id=row.account_id,
-            created_at=_aware(row.created_at, now),
-            expires_at=expires_at,
-            attempts_left=max(0, self.policy.max_checks - row.failed_checks),
-            sends=row.sends,
-            resend_at=min(
-                expires_at,
-                _aware(row.last_sent_at, now) + self.policy.cooldown_after(row.sends),
-            ),
-        )
+        return view_of(row, status, cipher=self._cipher, policy=self.policy, now=self.clock.now())
 
     def _refuse_locked(self, account_id: str | None, now: datetime) -> None:
         if account_id is None:
@@ -445,17 +451,22 @@ class VerificationService:
         if until is not None:
             raise AccountLocked(until)
 
-    def _rate_keys(
-        self, number: PhoneNumber, account_id: str | None, client_ip: str | None
-    ) -> RateKeys:
-        block = number.e164[:-4]
-        return RateKeys(
-            destination=self._indexer.exact(number.e164).hex(),
-            ip=client_ip,
-            account=account_id,
-            country=str(number.country_code),
-            block=self._indexer.exact(block).hex(),
-        )
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A transaction whose audit events reach the listeners once it has committed."""
+        events: list[Event] = []
+        with self.engine.begin() as connection:
+            connection.info[_EVENTS] = events
+            try:
+                yield connection
+            finally:
+                connection.info.pop(_EVENTS, None)
+        for event in events:
+            for listener in self.listeners:
+                try:
+                    listener(event)
+                except Exception as exc:  # a listener must never break a verification
+                    log.error("event listener failed: %s", type(exc).__name__)
 
     def _record(
         self, connection: Connection, action: str, subject: str, now: datetime, details: Event
@@ -469,21 +480,11 @@ class VerificationService:
             details=details,
         )
         event = {"type": action, "verification_id": subject, "at": now.isoformat(), **details}
-        for listener in self.listeners:
-            listener(event)
+        connection.info[_EVENTS].append(event)
 
     def _audit(self, action: str, subject: str, details: Event) -> None:
-        with self.engine.begin() as connection:
+        with self._transaction() as connection:
             self._record(connection, action, subject, self.clock.now(), details)
-
-
-def _aware(moment: datetime, like: datetime) -> datetime:
-    """SQLite hands datetimes back naive (they were stored in UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=like.tzinfo)
-
-
-def _seconds(delta: Any) -> int:
-    return max(1, int(delta.total_seconds() + 0.999))
 
 
 def start_verification(service: VerificationService, to: str, **options: Any) -> Verification:
