@@ -22,6 +22,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log each request (never a number).")] = True,
 ) -> None:
     """Serve the HTTP API (OpenAPI document at /openapi.json)."""
     import uvicorn
@@ -38,6 +39,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
         server_header=False,
     )
 

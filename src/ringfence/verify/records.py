@@ -46,9 +46,10 @@ def _live(verification_id: str, now: datetime) -> Any:
 
 def record_resend(
     connection: Connection, row: Row[Any], code_hash: bytes, version: int, now: datetime
-) -> bool:
-    """Replace the code after a resend, unless someone else resent meanwhile."""
-    result = connection.execute(
+) -> Row[Any] | None:
+    """Replace the code after a resend, unless someone else resent meanwhile; returns the
+    updated row."""
+    return connection.execute(
         update(VERIFICATIONS)
         .where(_live(row.id, now), V.sends == row.sends)
         .values(
@@ -58,15 +59,16 @@ def record_resend(
             last_sent_at=now,
             updated_at=now,
         )
-    )
-    return result.rowcount == 1
+        .returning(VERIFICATIONS)
+    ).first()
 
 
 def approve(
     connection: Connection, verification_id: str, code_hash: bytes, max_checks: int, now: datetime
-) -> bool:
-    """Approve, if still pending, unexpired, under the check limit and with the same code."""
-    result = connection.execute(
+) -> Row[Any] | None:
+    """Approve, if still pending, unexpired, under the check limit and with the same code;
+    returns the approved row."""
+    return connection.execute(
         update(VERIFICATIONS)
         .where(
             _live(verification_id, now),
@@ -74,15 +76,16 @@ def approve(
             V.failed_checks < max_checks,
         )
         .values(status=Status.APPROVED.value, updated_at=now)
-    )
-    return result.rowcount == 1
+        .returning(VERIFICATIONS)
+    ).first()
 
 
 def count_failure(
     connection: Connection, verification_id: str, max_checks: int, now: datetime
-) -> bool:
-    """Count a wrong code; the last allowed one ends the verification."""
-    result = connection.execute(
+) -> Row[Any] | None:
+    """Count a wrong code (the last allowed one ends the verification); returns the
+    updated row, or ``None`` when the verification was no longer live."""
+    return connection.execute(
         update(VERIFICATIONS)
         .where(_live(verification_id, now), V.failed_checks < max_checks)
         .values(
@@ -93,8 +96,8 @@ def count_failure(
             ),
             updated_at=now,
         )
-    )
-    return result.rowcount == 1
+        .returning(VERIFICATIONS)
+    ).first()
 
 
 def finish(connection: Connection, verification_id: str, status: Status, now: datetime) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import SecretStr
@@ -220,14 +221,14 @@ class VerificationService:
             segment_budget=self.policy.segment_budget,
         ).body
         if live is not None and live.account_id == account_id and live.channel == channel.value:
-            verification_id = self._resend(live, code, now)
+            row = self._resend(live, code, now)
             simulated = live.simulated
         else:
-            verification_id = self._create(
+            row = self._create(
                 number, to_index, channel, purpose, locale, account_id, code, simulated, now
             )
-        message = None if simulated else OutgoingMessage(number, body, channel, verification_id)
-        return Started(self.get(verification_id), message)
+        message = None if simulated else OutgoingMessage(number, body, channel, row.id)
+        return Started(self._view(row, Status.PENDING), message)
 
     def dispatch(self, started: Started) -> None:
         """Deliver the message of a started verification through the channels in order."""
@@ -267,35 +268,33 @@ class VerificationService:
         code: str,
         simulated: bool,
         now: datetime,
-    ) -> str:
+    ) -> Any:
         verification_id = new_verification_id()
+        values: dict[str, Any] = {
+            "id": verification_id,
+            "to_sealed": self._cipher.seal(
+                number.e164, table=_TABLE, column="to", row_id=verification_id
+            ),
+            "key_version": self._keyring.current,
+            "to_index": to_index,
+            "country_code": number.country_code,
+            "channel": channel.value,
+            "purpose": purpose.value,
+            "locale": locale or "en",
+            "account_id": account_id,
+            "status": Status.PENDING.value,
+            "code_hash": self._hasher.hash(code, verification_id),
+            "code_key_version": self._hasher.current_version,
+            "failed_checks": 0,
+            "sends": 1,
+            "simulated": simulated,
+            "created_at": now,
+            "expires_at": now + self.policy.lifetime,
+            "last_sent_at": now,
+            "updated_at": now,
+        }
         with self._transaction() as connection:
-            records.insert_verification(
-                connection,
-                {
-                    "id": verification_id,
-                    "to_sealed": self._cipher.seal(
-                        number.e164, table=_TABLE, column="to", row_id=verification_id
-                    ),
-                    "key_version": self._keyring.current,
-                    "to_index": to_index,
-                    "country_code": number.country_code,
-                    "channel": channel.value,
-                    "purpose": purpose.value,
-                    "locale": locale or "en",
-                    "account_id": account_id,
-                    "status": Status.PENDING.value,
-                    "code_hash": self._hasher.hash(code, verification_id),
-                    "code_key_version": self._hasher.current_version,
-                    "failed_checks": 0,
-                    "sends": 1,
-                    "simulated": simulated,
-                    "created_at": now,
-                    "expires_at": now + self.policy.lifetime,
-                    "last_sent_at": now,
-                    "updated_at": now,
-                },
-            )
+            records.insert_verification(connection, values)
             self._record(
                 connection,
                 "verification.created",
@@ -303,9 +302,9 @@ class VerificationService:
                 now,
                 {"channel": channel.value, "purpose": purpose.value, "to": number.masked()},
             )
-        return verification_id
+        return SimpleNamespace(**values)
 
-    def _resend(self, live: Row[Any], code: str, now: datetime) -> str:
+    def _resend(self, live: Row[Any], code: str, now: datetime) -> Row[Any]:
         if live.sends >= self.policy.max_sends:
             raise TooManyRequests(
                 "no more codes for this verification",
@@ -321,14 +320,15 @@ class VerificationService:
             )
         code_hash = self._hasher.hash(code, live.id)
         with self._transaction() as connection:
-            if not records.record_resend(
+            row = records.record_resend(
                 connection, live, code_hash, self._hasher.current_version, now
-            ):
+            )
+            if row is None:
                 raise TooManyRequests(
                     "a code was sent moments ago", retry_after=1, reason="resend_cooldown"
                 )
             self._record(connection, "verification.resent", live.id, now, {"send": live.sends + 1})
-        return str(live.id)
+        return row
 
     # -- check, cancel, read ------------------------------------------------------------
 
@@ -353,22 +353,22 @@ class VerificationService:
         self._refuse_locked(row.account_id, now)
         if self._hasher.matches(str(code), row.id, row.code_hash, row.code_key_version):
             with self._transaction() as connection:
-                if records.approve(connection, row.id, row.code_hash, self.policy.max_checks, now):
+                approved = records.approve(
+                    connection, row.id, row.code_hash, self.policy.max_checks, now
+                )
+                if approved is not None:
                     if row.account_id is not None:
                         records.reset_account(connection, row.account_id)
                     self._record(connection, "verification.approved", row.id, now, {})
-                    approved = True
-                else:
-                    approved = False
-            if approved:
-                return self.get(row.id)
-            if self._load(row.id).status == Status.APPROVED.value:
-                raise VerificationNotFound()  # another check won the race
+            if approved is not None:
+                return self._view(approved, Status.APPROVED)
+            # another check won the race, or a resend replaced the code: a wrong code now
         return self._fail(row, now)
 
     def _fail(self, row: Row[Any], now: datetime) -> Verification:
         with self._transaction() as connection:
-            if records.count_failure(connection, row.id, self.policy.max_checks, now):
+            counted = records.count_failure(connection, row.id, self.policy.max_checks, now)
+            if counted is not None:
                 if row.account_id is not None:
                     records.add_account_failure(
                         connection,
@@ -377,6 +377,8 @@ class VerificationService:
                         now + self.policy.account_lock,
                     )
                 self._record(connection, "verification.check_failed", row.id, now, {})
+        if counted is not None:
+            return self._view(counted, Status(counted.status))
         current = self.get(row.id)
         if current.status is Status.APPROVED:
             # another check approved it meanwhile: this one must not read as approved
