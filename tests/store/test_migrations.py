@@ -28,6 +28,7 @@ ALL_TABLES = {
     "recovery_codes",
     "deliveries",
     "webhook_deliveries",
+    "account_contacts",
 }
 
 

@@ -9,12 +9,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ringfence.api import errors, factors, receipts, verifications
+from ringfence.api import accounts, errors, factors, receipts, verifications
 from ringfence.api.limits import BodySizeLimit
 from ringfence.clock import Clock, system_clock
 from ringfence.crypto import Keyring, load_keyring
 from ringfence.settings import Settings, load_settings
 from ringfence.verify import VerificationService
+from ringfence.verify.accounts import AccountBindings
 from ringfence.verify.known import contact_numbers
 from ringfence.verify.totp import TotpFactors
 
@@ -56,10 +57,12 @@ def create_app(
     app.state.engine = service.engine
     app.state.verifications = service
     app.state.factors = TotpFactors(service.engine, keyring, clock=clock, policy=service.policy)
+    app.state.bindings = AccountBindings(service, app.state.factors)
     errors.install(app)
     app.add_middleware(BodySizeLimit)
     app.include_router(verifications.router)
     app.include_router(factors.router)
+    app.include_router(accounts.router)
     app.include_router(receipts.router)
 
     @app.get("/healthz", tags=["health"])

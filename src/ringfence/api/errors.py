@@ -19,6 +19,7 @@ from ringfence.verify import (
     TooManyRequests,
     VerificationNotFound,
 )
+from ringfence.verify.accounts import PhoneChangeRefused
 from ringfence.verify.totp import FactorExists
 
 log = logging.getLogger("ringfence.api")
@@ -30,6 +31,7 @@ STATUS_OF: list[tuple[type[RingfenceError], int]] = [
     (InvalidPhoneNumber, 400),
     (MessageTooLong, 400),
     (FactorExists, 409),
+    (PhoneChangeRefused, 403),
     (DeliveryFailed, 502),
     (RateLimitUnavailable, 503),
 ]

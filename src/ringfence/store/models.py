@@ -184,6 +184,8 @@ class VerificationRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when an approval was spent on binding a phone: it cannot be spent twice.
+    consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class VerificationAccountRow(Base):
@@ -282,3 +284,20 @@ class WebhookDeliveryRow(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountContactRow(Base):
+    """A phone number or email bound to an account (sealed; phones blind-indexed). Unbinding
+    keeps the row with ``unbound_at`` set: previous numbers are notified of changes."""
+
+    __tablename__ = "account_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ref: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    account_id: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    key_version: Mapped[int] = mapped_column(Integer)
+    exact_index: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True)
+    bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    unbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -47,6 +47,17 @@ class OutboxChannel:
         self._clock = clock
 
     def send(self, message: OutgoingMessage) -> DeliveryReceipt:
+        return self._store(
+            message.to.e164, message.body, message.channel.value, message.verification_id
+        )
+
+    def send_email(self, address: str, body: str) -> DeliveryReceipt:
+        """Store an email (development stand-in for an email provider)."""
+        return self._store(address, body, "email", None)
+
+    def _store(
+        self, to: str, body: str, channel: str, verification_id: str | None
+    ) -> DeliveryReceipt:
         ref = uuid.uuid4()
         row_id = str(ref)
         seal = self._cipher.seal
@@ -54,10 +65,10 @@ class OutboxChannel:
             connection.execute(
                 insert(OUTBOX).values(
                     ref=ref,
-                    verification_id=message.verification_id,
-                    channel=message.channel.value,
-                    to_sealed=seal(message.to.e164, table=_TABLE, column="to", row_id=row_id),
-                    body_sealed=seal(message.body, table=_TABLE, column="body", row_id=row_id),
+                    verification_id=verification_id,
+                    channel=channel,
+                    to_sealed=seal(to, table=_TABLE, column="to", row_id=row_id),
+                    body_sealed=seal(body, table=_TABLE, column="body", row_id=row_id),
                     key_version=self._keyring.current,
                     created_at=self._clock.now(),
                 )

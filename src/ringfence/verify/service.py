@@ -252,6 +252,16 @@ class VerificationService:
                 {"channel": receipt.channel},
             )
 
+    def send_email(self, address: str, body: str) -> None:
+        """Send a notice by email. Only the development outbox carries email today; with
+        no email channel the notice is logged (without the address) and dropped."""
+        for channel in self.channels:
+            send = getattr(channel, "send_email", None)
+            if send is not None:
+                send(address, body)
+                return
+        log.warning("no email channel is configured: a notice was not emailed")
+
     def record_delivery_failure(self, verification_id: str) -> None:
         """Note that no channel took a verification's message (background delivery)."""
         log.warning("no channel delivered the message of verification %s", verification_id)
