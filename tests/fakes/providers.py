@@ -69,7 +69,7 @@ class FakeTwilio(Fake):
             return self._error(failure.status, int(failure.code), "injected failure")
         if "To" not in form:
             return self._error(400, 21604, "A 'To' phone number is required.")
-        if not re.fullmatch(r"\+[1-9]\d{6,14}", form["To"]):
+        if not re.fullmatch(r"(whatsapp:)?\+[1-9]\d{6,14}", form["To"]):
             return self._error(400, 21211, "The 'To' number is not a valid phone number.")
         if not form.get("Body"):
             return self._error(400, 21602, "Message body is required.")

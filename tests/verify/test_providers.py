@@ -196,3 +196,20 @@ def test_missing_settings_name_the_variables(monkeypatch) -> None:
     with pytest.raises(ConfigurationError) as missing:
         build_channels("twilio", context)
     assert "RINGFENCE_TWILIO_ACCOUNT_SID" in str(missing.value)
+
+
+def test_twilio_sends_whatsapp_with_prefixed_addresses(twilio) -> None:
+    fake, channel = twilio
+    channel.send(OutgoingMessage(MESSAGE.to, MESSAGE.body, Channel.WHATSAPP))
+    assert fake.received[0]["To"] == "whatsapp:+33612345678"
+    assert fake.received[0]["From"] == "whatsapp:+15005550006"
+
+
+def test_channels_refuse_what_they_cannot_carry(twilio, vonage, sns) -> None:
+    voice = OutgoingMessage(MESSAGE.to, MESSAGE.body, Channel.VOICE)
+    for fake, channel in (twilio, vonage, sns):
+        with pytest.raises(ChannelError):
+            channel.send(voice)
+        assert not fake.received
+    with pytest.raises(ChannelError):
+        vonage[1].send(OutgoingMessage(MESSAGE.to, MESSAGE.body, Channel.WHATSAPP))

@@ -56,9 +56,11 @@ def create(
     """Create an API key; the key is shown once and stored only as a digest."""
     settings = load_settings()
     engine = make_engine(db or settings.database_url)
-    upgrade(engine)
-    key, info = create_api_key(engine, scopes=scope, name=name)
-    engine.dispose()
+    try:
+        upgrade(engine)
+        key, info = create_api_key(engine, scopes=scope, name=name)
+    finally:
+        engine.dispose()
     if as_json:
         print_json({"key": key, "id": info.id, "scopes": list(info.scopes)})
     else:
@@ -76,9 +78,11 @@ def outbox(
 
     settings = load_settings()
     engine = make_engine(db or settings.database_url)
-    upgrade(engine)
-    messages = read_outbox(engine, load_keyring(settings), settings, limit=limit)
-    engine.dispose()
+    try:
+        upgrade(engine)
+        messages = read_outbox(engine, load_keyring(settings), settings, limit=limit)
+    finally:
+        engine.dispose()
     if as_json:
         print_json([m.to_dict() for m in messages])
         return

@@ -33,6 +33,7 @@ from ringfence.verify.channels import (
     register_channel,
 )
 from ringfence.verify.composer import segments_of
+from ringfence.verify.model import Channel
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
@@ -103,7 +104,11 @@ class _HttpChannel:
         provider_id: str = retrying(self._send_once, message)
         return DeliveryReceipt(channel=self.name, provider_id=provider_id)
 
+    supports: tuple[Channel, ...] = (Channel.SMS,)
+
     def _send_once(self, message: OutgoingMessage) -> str:
+        if message.channel not in self.supports:
+            raise ChannelError(f"{self.name} cannot deliver by {message.channel.value}")
         try:
             return self._post(message)
         except httpx.TransportError as exc:
@@ -121,6 +126,7 @@ class TwilioChannel(_HttpChannel):
     """Twilio Programmable Messaging: ``POST /2010-04-01/Accounts/{Sid}/Messages.json``."""
 
     name = "twilio"
+    supports = (Channel.SMS, Channel.WHATSAPP)
 
     def __init__(self, settings: TwilioSettings, transport: httpx.BaseTransport | None = None):
         if not (settings.from_number or settings.messaging_service_sid):
@@ -132,11 +138,13 @@ class TwilioChannel(_HttpChannel):
 
     def _post(self, message: OutgoingMessage) -> str:
         s = self.settings
-        data = {"To": message.to.e164, "Body": message.body}
+        # WhatsApp goes through the same API, with both addresses prefixed.
+        prefix = "whatsapp:" if message.channel is Channel.WHATSAPP else ""
+        data = {"To": prefix + message.to.e164, "Body": message.body}
         if s.messaging_service_sid:
             data["MessagingServiceSid"] = s.messaging_service_sid
         else:
-            data["From"] = str(s.from_number)
+            data["From"] = prefix + str(s.from_number)
         if s.status_callback:
             data["StatusCallback"] = s.status_callback
         response = self._client.post(
