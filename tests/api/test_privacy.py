@@ -93,3 +93,17 @@ def test_exception_reprs_hold_no_number() -> None:
 
     message = OutgoingMessage(normalize(NUMBER), compose("123456").body, Channel.SMS, "VE1")
     assert "612345678" not in repr(message) and "123456" not in repr(message)
+
+
+def test_access_log_drops_query_strings_and_callback_tokens(
+    logged_server: LiveServer, caplog
+) -> None:
+    import httpx
+
+    caplog.set_level(logging.INFO)
+    httpx.post(logged_server.url + "/v1/delivery-receipts/vonage/s3cret-token?msisdn=33612345678")
+    httpx.get(logged_server.url + "/healthz?to=%2B33612345678")
+    # the server's access log (the test's own HTTP client logs its URLs too)
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name == "uvicorn.access")
+    assert "/v1/delivery-receipts/vonage/<redacted>" in text
+    assert "s3cret-token" not in text and "612345678" not in text

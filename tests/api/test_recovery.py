@@ -17,7 +17,7 @@ VARIABLE = {"id", "to", "created_at", "expires_at", "resend_at"}
 def _outbox_ids(live: LiveServer) -> list[str | None]:
     service = live.service
     return [
-        m.verification_id for m in read_outbox(service.engine, service._keyring, service.settings)
+        m.verification_id for m in read_outbox(service.engine, service.keyring, service.settings)
     ]
 
 

@@ -21,7 +21,7 @@ def latest_code(live: LiveServer, verification_id: str, sends: int = 1) -> str:
     while time.monotonic() < deadline:
         messages = [
             m
-            for m in read_outbox(service.engine, service._keyring, service.settings)
+            for m in read_outbox(service.engine, service.keyring, service.settings)
             if m.verification_id == verification_id
         ]
         if len(messages) >= sends:

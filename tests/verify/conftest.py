@@ -41,7 +41,7 @@ def service(db_url, keyring, settings, clock) -> Iterator[VerificationService]: 
 
 def last_code(service: VerificationService) -> str:
     """The code in the newest outbox message (what the person reads on their phone)."""
-    body = read_outbox(service.engine, service._keyring, service.settings, limit=1)[0].body
+    body = read_outbox(service.engine, service.keyring, service.settings, limit=1)[0].body
     import re
 
     match = re.search(r"\b(\d{6})\b", body)

@@ -17,7 +17,7 @@ ACCOUNT = "acct-42"
 
 @pytest.fixture
 def bindings(service) -> AccountBindings:  # type: ignore[no-untyped-def]
-    factors = TotpFactors(service.engine, service._keyring, clock=service.clock)
+    factors = TotpFactors(service.engine, service.keyring, clock=service.clock)
     return AccountBindings(service, factors)
 
 
@@ -41,7 +41,7 @@ def test_change_with_a_verification_of_the_old_number(service, bindings, account
     )
     assert changed.phone == "+33 * ** ** 54 32"
     assert (changed.notified_phones, changed.notified_emails) == (1, 1)
-    outbox = read_outbox(service.engine, service._keyring, service.settings)
+    outbox = read_outbox(service.engine, service.keyring, service.settings)
     notices = [m for m in outbox if "was changed" in m.body]
     assert {m.to for m in notices} == {"+33612345678", "ada@example.com"}
 

@@ -26,7 +26,7 @@ def test_start_sends_a_six_digit_code_and_shows_the_number_masked(service) -> No
     assert MOBILE_E164 not in repr(verification) and "12 34 56" not in verification.to
     assert verification.attempts_left == 5
     assert verification.expires_at - verification.created_at == timedelta(minutes=10)
-    [message] = read_outbox(service.engine, service._keyring, service.settings)
+    [message] = read_outbox(service.engine, service.keyring, service.settings)
     assert message.to == MOBILE_E164 and message.verification_id == verification.id
     assert len(last_code(service)) == 6
 
@@ -190,7 +190,7 @@ def test_recovery_to_an_unknown_number_is_simulated(db_url, keyring, settings, c
     )
     known = service.start(MOBILE, purpose="recovery")
     unknown = service.start("+33 6 98 76 54 32", purpose="recovery")
-    assert [m.verification_id for m in read_outbox(service.engine, service._keyring, settings)] == [
+    assert [m.verification_id for m in read_outbox(service.engine, service.keyring, settings)] == [
         known.id
     ]
     fields = set(known.to_dict()) - {"id", "to", "created_at", "expires_at", "resend_at"}

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ringfence.api import accounts, errors, factors, receipts, verifications
+from ringfence.api import access_log, accounts, errors, factors, receipts, verifications
 from ringfence.api.limits import BodySizeLimit
 from ringfence.clock import Clock, system_clock
 from ringfence.crypto import Keyring, load_keyring
@@ -59,6 +59,7 @@ def create_app(
     app.state.factors = TotpFactors(service.engine, keyring, clock=clock, policy=service.policy)
     app.state.bindings = AccountBindings(service, app.state.factors)
     errors.install(app)
+    access_log.install()
     app.add_middleware(BodySizeLimit)
     app.include_router(verifications.router)
     app.include_router(factors.router)

@@ -4,7 +4,8 @@ Twilio's receipts are authenticated by their ``X-Twilio-Signature`` (HMAC-SHA1 u
 auth token, over the callback URL and the parameters). Vonage's are authenticated by a
 secret token in the callback URL (``RINGFENCE_VONAGE_CALLBACK`` ends with
 ``/v1/delivery-receipts/vonage/<RINGFENCE_VONAGE_CALLBACK_TOKEN>``). SNS reports to
-CloudWatch Logs, not over HTTP. A forged or unknown receipt changes nothing.
+CloudWatch Logs, not over HTTP. A forged or unknown receipt changes nothing. The access
+log redacts the token (see ``ringfence.api.access_log``).
 """
 
 from __future__ import annotations
@@ -71,19 +72,17 @@ async def twilio_receipt(
     return Response(status_code=204)
 
 
-@router.get("/vonage/{token}", status_code=204, operation_id="vonage_receipt_get")
-@router.post("/vonage/{token}", status_code=204, operation_id="vonage_receipt_post")
+@router.post("/vonage/{token}", status_code=204)
 async def vonage_receipt(token: str, request: Request) -> Response:
-    """A Vonage delivery receipt (GET query, POST form or POST JSON)."""
+    """A Vonage delivery receipt (POST form or JSON; set the account's receipt method to
+    POST: a GET would put the recipient's number in the URL)."""
     try:
         expected = VonageReceiptSettings().callback_token.get_secret_value()  # type: ignore[call-arg]
     except ValidationError:
         raise HTTPException(404, "vonage receipts are not configured") from None
     if not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(403, "bad callback token")
-    if request.method == "GET":
-        params = {k: v[:1000] for k, v in request.query_params.items()}
-    elif request.headers.get("content-type", "").startswith("application/json"):
+    if request.headers.get("content-type", "").startswith("application/json"):
         try:
             body = await request.json()
         except ValueError:

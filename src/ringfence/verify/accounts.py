@@ -73,8 +73,8 @@ class AccountBindings:
     def __init__(self, service: VerificationService, factors: TotpFactors) -> None:
         self.service = service
         self.factors = factors
-        self._cipher = FieldCipher(service._keyring)
-        self._indexer = BlindIndexer(service._keyring)
+        self._cipher = FieldCipher(service.keyring)
+        self._indexer = BlindIndexer(service.keyring)
 
     # -- binding ------------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ class AccountBindings:
                 "verification of this account with that id",
                 reason="verification_not_usable",
             )
-        return self.service._cipher.open(
+        return self._cipher.open(
             row.to_sealed, table=VERIFICATION_TABLE, column="to", row_id=row.id
         )
 
@@ -204,7 +204,7 @@ class AccountBindings:
                 account_id=account_id,
                 kind=kind,
                 sealed=self._cipher.seal(value, table=_TABLE, column="sealed", row_id=str(ref)),
-                key_version=self.service._keyring.current,
+                key_version=self.service.keyring.current,
                 exact_index=self._indexer.exact(value) if kind == "phone" else None,
                 bound_at=now,
             )

@@ -140,6 +140,10 @@ class VerificationService:
         self._closers.append(sender.close)
         return sender
 
+    @property
+    def keyring(self) -> Keyring:
+        return self._keyring
+
     def close(self) -> None:
         for closer in self._closers:
             closer()
