@@ -48,6 +48,8 @@ class FakeTwilio(Fake):
         super().__init__()
         self.app = FastAPI()
         self.app.post("/2010-04-01/Accounts/{sid}/Messages.json")(self._create)
+        self.app.post("/2010-04-01/Accounts/{sid}/Calls.json")(self._call)
+        self.calls: list[dict[str, str]] = []
 
     @staticmethod
     def _error(status: int, code: int, message: str) -> JSONResponse:
@@ -97,6 +99,20 @@ class FakeTwilio(Fake):
             },
             status_code=201,
         )
+
+    async def _call(self, sid: str, request: Request) -> Response:
+        expected = "Basic " + base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+        if sid != TWILIO_SID or request.headers.get("authorization") != expected:
+            return self._error(401, 20003, "Authenticate")
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if not re.fullmatch(r"\+[1-9]\d{6,14}", form.get("To", "")):
+            return self._error(400, 21211, "The 'To' number is not a valid phone number.")
+        if not form.get("Twiml", "").startswith("<Response>"):
+            return self._error(400, 21205, "Url or Twiml is required.")
+        self.calls.append(form)
+        call_sid = f"CA{next(self.ids):032x}"
+        body = {"sid": call_sid, "status": "queued", "to": form["To"], "from": form.get("From")}
+        return JSONResponse(body, status_code=201)
 
     def send_status(
         self,

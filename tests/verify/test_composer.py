@@ -102,3 +102,12 @@ def test_segments_never_below_one_and_grow_with_length(text: str) -> None:
     encoding, count = segments_of(text)
     assert encoding in ("GSM-7", "UCS-2") and count >= 1
     assert segments_of(text + text)[1] >= count
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_voice_messages_read_the_code_digit_by_digit_twice(locale: str) -> None:
+    from ringfence.verify.composer import compose_voice
+
+    language, text = compose_voice("908172", locale=locale, app_name="Acme")
+    assert text.count("9, 0, 8, 1, 7, 2") == 2 and "Acme" in text
+    assert language.split("-")[0] in (locale, "cmn")

@@ -205,11 +205,26 @@ def test_twilio_sends_whatsapp_with_prefixed_addresses(twilio) -> None:
     assert fake.received[0]["From"] == "whatsapp:+15005550006"
 
 
-def test_channels_refuse_what_they_cannot_carry(twilio, vonage, sns) -> None:
+def test_channels_refuse_what_they_cannot_carry(vonage, sns) -> None:
     voice = OutgoingMessage(MESSAGE.to, MESSAGE.body, Channel.VOICE)
-    for fake, channel in (twilio, vonage, sns):
+    for fake, channel in (vonage, sns):
         with pytest.raises(ChannelError):
             channel.send(voice)
         assert not fake.received
     with pytest.raises(ChannelError):
         vonage[1].send(OutgoingMessage(MESSAGE.to, MESSAGE.body, Channel.WHATSAPP))
+
+
+def test_twilio_places_a_voice_call_that_reads_the_code(twilio) -> None:
+    import xml.etree.ElementTree as ET
+
+    from ringfence.verify.composer import compose_voice
+
+    fake, channel = twilio
+    language, text = compose_voice("120034", locale="fr", app_name="A&B <Co>")
+    receipt = channel.send(OutgoingMessage(MESSAGE.to, text, Channel.VOICE, "VE3", language))
+    assert receipt.provider_id.startswith("CA") and not fake.received
+    [call] = fake.calls
+    say = ET.fromstring(call["Twiml"]).find("Say")
+    assert say is not None and say.get("language") == "fr-FR"
+    assert "1, 2, 0, 0, 3, 4" in (say.text or "") and "A&B <Co>" in (say.text or "")

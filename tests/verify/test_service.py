@@ -212,3 +212,11 @@ def test_audit_events_record_every_state_change(service) -> None:
         "verification.sent",
         "verification.created",
     ]
+
+
+def test_voice_verification_sends_the_spoken_text(service) -> None:
+    verification = service.start(MOBILE, channel="voice", locale="de")
+    [message] = read_outbox(service.engine, service.keyring, service.settings)
+    assert message.channel == "voice" and "Noch einmal" in message.body
+    code = message.body.split(": ")[1].split(".")[0].replace(", ", "")
+    assert service.check(verification.id, code).status is Status.APPROVED

@@ -29,6 +29,7 @@ class OutgoingMessage:
     body: str
     channel: Channel
     verification_id: str | None = None
+    language: str | None = None  # for voice: the text-to-speech language tag
 
     def __repr__(self) -> str:
         return f"OutgoingMessage(to={self.to.masked()!r}, channel={self.channel.value!r})"

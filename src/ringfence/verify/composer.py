@@ -100,3 +100,26 @@ def segments_of(text: str) -> tuple[str, int]:
     split = smsutil.split(text)
     encoding = "GSM-7" if split.encoding == "gsm0338" else "UCS-2"
     return encoding, max(1, len(split.parts))
+
+
+# Spoken messages: the code digit by digit, twice. ``{digits}`` is filled by
+# :func:`compose_voice`; the language tag is what text-to-speech engines take.
+VOICE_TEMPLATES: dict[str, tuple[str, str]] = {
+    "en": ("en-US", "Your {app} code is: {digits}. Again: {digits}."),
+    "es": ("es-ES", "Su código de {app} es: {digits}. Repito: {digits}."),
+    "fr": ("fr-FR", "Votre code {app} est : {digits}. Je répète : {digits}."),
+    "de": ("de-DE", "Ihr {app}-Code lautet: {digits}. Noch einmal: {digits}."),
+    "pt": ("pt-PT", "O seu código {app} é: {digits}. Repito: {digits}."),
+    "ar": ("ar-XA", "رمز {app} الخاص بك هو: {digits}. أكرر: {digits}."),
+    "hi": ("hi-IN", "आपका {app} कोड है: {digits}. फिर से: {digits}."),
+    "zh": ("cmn-CN", "您的{app}验证码是：{digits}。再说一遍：{digits}。"),
+}
+
+
+def compose_voice(
+    code: str, *, locale: str | None = None, app_name: str = "ringfence"
+) -> tuple[str, str]:
+    """The spoken message for ``code`` and its language tag (``("fr-FR", "Votre code …")``)."""
+    chosen = resolve_locale(locale)
+    language, template = VOICE_TEMPLATES[chosen]
+    return language, template.format(app=app_name, digits=", ".join(code))

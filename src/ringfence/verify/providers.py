@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from typing import Any
+from xml.sax.saxutils import escape
 
 import httpx
 from pydantic import SecretStr
@@ -126,7 +127,7 @@ class TwilioChannel(_HttpChannel):
     """Twilio Programmable Messaging: ``POST /2010-04-01/Accounts/{Sid}/Messages.json``."""
 
     name = "twilio"
-    supports = (Channel.SMS, Channel.WHATSAPP)
+    supports = (Channel.SMS, Channel.WHATSAPP, Channel.VOICE)
 
     def __init__(self, settings: TwilioSettings, transport: httpx.BaseTransport | None = None):
         if not (settings.from_number or settings.messaging_service_sid):
@@ -137,6 +138,8 @@ class TwilioChannel(_HttpChannel):
         self.settings = settings
 
     def _post(self, message: OutgoingMessage) -> str:
+        if message.channel is Channel.VOICE:
+            return self._call(message)
         s = self.settings
         # WhatsApp goes through the same API, with both addresses prefixed.
         prefix = "whatsapp:" if message.channel is Channel.WHATSAPP else ""
@@ -149,6 +152,26 @@ class TwilioChannel(_HttpChannel):
             data["StatusCallback"] = s.status_callback
         response = self._client.post(
             f"{s.base_url}/2010-04-01/Accounts/{s.account_sid}/Messages.json",
+            data=data,
+            auth=(s.account_sid, s.auth_token.get_secret_value()),
+        )
+        body = _json(response)
+        if response.status_code != 201 or not body.get("sid"):
+            raise self._fail(response.status_code, body.get("code"))
+        return str(body["sid"])
+
+    def _call(self, message: OutgoingMessage) -> str:
+        """A voice call that reads the code (``Calls.json`` with inline TwiML)."""
+        s = self.settings
+        if not s.from_number:
+            raise ChannelError("twilio voice calls need RINGFENCE_TWILIO_FROM_NUMBER")
+        language = escape(message.language or "en-US", {'"': "&quot;"})
+        twiml = f'<Response><Say language="{language}">{escape(message.body)}</Say></Response>'
+        data = {"To": message.to.e164, "From": s.from_number, "Twiml": twiml}
+        if s.status_callback:
+            data["StatusCallback"] = s.status_callback
+        response = self._client.post(
+            f"{s.base_url}/2010-04-01/Accounts/{s.account_sid}/Calls.json",
             data=data,
             auth=(s.account_sid, s.auth_token.get_secret_value()),
         )

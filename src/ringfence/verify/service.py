@@ -32,7 +32,7 @@ from ringfence.verify.channels import (
     deliver,
 )
 from ringfence.verify.codes import new_code, new_verification_id
-from ringfence.verify.composer import compose
+from ringfence.verify.composer import compose, compose_voice
 from ringfence.verify.errors import AccountLocked, TooManyRequests, VerificationNotFound
 from ringfence.verify.model import Channel, Purpose, Status, Verification
 from ringfence.verify.policy import DEFAULT_POLICY, VerificationPolicy
@@ -224,6 +224,9 @@ class VerificationService:
             app_hash=self.settings.android_app_hash,
             segment_budget=self.policy.segment_budget,
         ).body
+        language = None
+        if channel is Channel.VOICE:
+            language, body = compose_voice(code, locale=locale, app_name=self.app_name)
         if live is not None and live.account_id == account_id and live.channel == channel.value:
             row = self._resend(live, code, now)
             simulated = live.simulated
@@ -231,7 +234,7 @@ class VerificationService:
             row = self._create(
                 number, to_index, channel, purpose, locale, account_id, code, simulated, now
             )
-        message = None if simulated else OutgoingMessage(number, body, channel, row.id)
+        message = None if simulated else OutgoingMessage(number, body, channel, row.id, language)
         return Started(self._view(row, Status.PENDING), message)
 
     def dispatch(self, started: Started) -> None:
