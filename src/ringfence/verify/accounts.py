@@ -28,6 +28,7 @@ from ringfence.phone import normalize
 from ringfence.store.audit import record_event
 from ringfence.store.models import AccountContactRow, VerificationRow
 from ringfence.verify.channels import OutgoingMessage, deliver
+from ringfence.verify.email import EmailFailed
 from ringfence.verify.errors import DeliveryFailed
 from ringfence.verify.model import Channel, Purpose, Status
 from ringfence.verify.service import VerificationService
@@ -248,6 +249,6 @@ class AccountBindings:
                 else:
                     self.service.send_email(value, text)
                     emails += 1
-            except DeliveryFailed:
+            except (DeliveryFailed, EmailFailed):
                 log.warning("could not tell a previous %s of a phone change", channel)
         return phones, emails

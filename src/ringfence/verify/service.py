@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, Row
@@ -33,6 +33,7 @@ from ringfence.verify.channels import (
 )
 from ringfence.verify.codes import new_code, new_verification_id
 from ringfence.verify.composer import compose, compose_voice
+from ringfence.verify.email import SmtpEmailSender, smtp_from_env
 from ringfence.verify.errors import AccountLocked, TooManyRequests, VerificationNotFound
 from ringfence.verify.model import Channel, Purpose, Status, Verification
 from ringfence.verify.policy import DEFAULT_POLICY, VerificationPolicy
@@ -87,6 +88,8 @@ class VerificationService:
         self.app_name = app_name
         self.listeners: list[Callable[[Event], None]] = []
         self._closers: list[Callable[[], None]] = []
+        # None: not looked up yet; False: no SMTP configured.
+        self.email_sender: SmtpEmailSender | Literal[False] | None = None
         self._cipher = FieldCipher(keyring)
         self._indexer = BlindIndexer(keyring)
         self._hasher = CodeHasher(keyring)
@@ -260,8 +263,14 @@ class VerificationService:
             )
 
     def send_email(self, address: str, body: str) -> None:
-        """Send a notice by email. Only the development outbox carries email today; with
-        no email channel the notice is logged (without the address) and dropped."""
+        """Send a notice by email: over SMTP when ``RINGFENCE_SMTP_HOST`` is set, else into
+        the development outbox if it is a channel; otherwise the notice is logged (without
+        the address) and dropped."""
+        if self.email_sender is None:
+            self.email_sender = smtp_from_env() or False
+        if self.email_sender:
+            self.email_sender.send_email(address, body)
+            return
         for channel in self.channels:
             send = getattr(channel, "send_email", None)
             if send is not None:
