@@ -16,6 +16,7 @@ from ringfence.verify import (
     DeliveryFailed,
     MessageTooLong,
     RateLimitUnavailable,
+    RiskDenied,
     TooManyRequests,
     VerificationNotFound,
 )
@@ -31,6 +32,7 @@ STATUS_OF: list[tuple[type[RingfenceError], int]] = [
     (InvalidPhoneNumber, 400),
     (MessageTooLong, 400),
     (FactorExists, 409),
+    (RiskDenied, 403),
     (PhoneChangeRefused, 403),
     (DeliveryFailed, 502),
     (RateLimitUnavailable, 503),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ringfence.risk import RiskDecision
 from ringfence.verify import Channel, Purpose, Status, Verification
 
 
@@ -50,6 +51,11 @@ class CodeCheckByNumber(CodeCheck):
     region: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
 
 
+class RiskOut(BaseModel):
+    action: str = Field(examples=["challenge"])
+    reasons: list[str] = Field(examples=[["sim_swap"]])
+
+
 class VerificationOut(BaseModel):
     id: str
     to: str = Field(description="Masked: only the country code and the last digits show.")
@@ -63,7 +69,13 @@ class VerificationOut(BaseModel):
     attempts_left: int
     sends: int
     resend_at: datetime
+    risk: RiskOut | None = Field(
+        default=None, description="On start: the risk gate's decision when it asks more."
+    )
 
     @classmethod
-    def of(cls, verification: Verification) -> VerificationOut:
-        return cls(**verification.__dict__)
+    def of(cls, verification: Verification, risk: RiskDecision | None = None) -> VerificationOut:
+        out = cls(**verification.__dict__)
+        if risk is not None and risk.action.value != "allow":
+            out.risk = RiskOut(action=risk.action.value, reasons=[r.code for r in risk.reasons])
+        return out

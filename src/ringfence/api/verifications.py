@@ -57,7 +57,7 @@ def start_verification(
         region=body.region,
     )
     background.add_task(_deliver, service, started)
-    return VerificationOut.of(started.verification)
+    return VerificationOut.of(started.verification, started.risk)
 
 
 @router.post(

@@ -72,3 +72,14 @@ class RateLimitUnavailable(VerificationError):
     """The rate-limit storage cannot be reached: requests are refused, not let through."""
 
     default_reason = "rate_limit_unavailable"
+
+
+class RiskDenied(VerificationError, PermissionError):
+    """The risk gate refused to send a code; ``reason`` is the deciding rule's code
+    (``sim_swap``, ``line_type_no_sms``, ...) and ``decision`` the full explanation."""
+
+    default_reason = "risk_denied"
+
+    def __init__(self, decision: object, reason: str) -> None:
+        super().__init__("refused by the risk policy", reason=reason)
+        self.decision = decision

@@ -20,6 +20,7 @@ from ringfence.clock import Clock, system_clock
 from ringfence.crypto import BlindIndexer, CodeHasher, FieldCipher, Keyring, load_keyring
 from ringfence.errors import ConfigurationError
 from ringfence.phone import PhoneNumber, normalize
+from ringfence.risk import RiskAction, RiskContext, RiskDecision, RiskGate
 from ringfence.settings import Settings, load_settings
 from ringfence.store import make_engine, upgrade
 from ringfence.store.audit import record_event
@@ -34,7 +35,7 @@ from ringfence.verify.channels import (
 from ringfence.verify.codes import new_code, new_verification_id
 from ringfence.verify.composer import compose, compose_voice
 from ringfence.verify.email import SmtpEmailSender, smtp_from_env
-from ringfence.verify.errors import AccountLocked, TooManyRequests, VerificationNotFound
+from ringfence.verify.errors import AccountLocked, RiskDenied, TooManyRequests, VerificationNotFound
 from ringfence.verify.model import Channel, Purpose, Status, Verification
 from ringfence.verify.policy import DEFAULT_POLICY, VerificationPolicy
 from ringfence.verify.ratelimit import RateLimiter
@@ -54,6 +55,7 @@ class Started:
 
     verification: Verification
     message: OutgoingMessage | None
+    risk: RiskDecision | None = None
 
 
 class VerificationService:
@@ -77,6 +79,7 @@ class VerificationService:
         clock: Clock = system_clock,
         known_number: Callable[[PhoneNumber], bool] | None = None,
         app_name: str = "ringfence",
+        risk: RiskGate | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -90,6 +93,7 @@ class VerificationService:
         self._closers: list[Callable[[], None]] = []
         # None: not looked up yet; False: no SMTP configured.
         self.email_sender: SmtpEmailSender | Literal[False] | None = None
+        self.risk = risk
         self._cipher = FieldCipher(keyring)
         self._indexer = BlindIndexer(keyring)
         self._hasher = CodeHasher(keyring)
@@ -115,6 +119,8 @@ class VerificationService:
             upgrade(engine)
         keyring = keyring or load_keyring(settings)
         context = ChannelContext(settings=settings, engine=engine, keyring=keyring, clock=clock)
+        if "risk" not in kwargs:
+            kwargs["risk"] = RiskGate.from_settings()
         if "limiter" not in kwargs:
             kwargs["limiter"] = RateLimiter(settings.rate_limit_storage, settings.rate_limits)
         service = cls(
@@ -148,6 +154,8 @@ class VerificationService:
         return self._keyring
 
     def close(self) -> None:
+        if self.risk is not None:
+            self.risk.close()
         for closer in self._closers:
             closer()
         for channel in self.channels:
@@ -207,6 +215,7 @@ class VerificationService:
         number = to if isinstance(to, PhoneNumber) else normalize(to, region)
         now = self.clock.now()
         self._refuse_locked(account_id, now)
+        decision = self._assess(number, channel, purpose, account_id, client_ip, now)
         if self.limiter is not None:
             self.limiter.hit(rate_keys(self._indexer, number, account_id, client_ip))
         to_index = self._indexer.exact(number.e164)
@@ -238,7 +247,42 @@ class VerificationService:
                 number, to_index, channel, purpose, locale, account_id, code, simulated, now
             )
         message = None if simulated else OutgoingMessage(number, body, channel, row.id, language)
-        return Started(self._view(row, Status.PENDING), message)
+        return Started(self._view(row, Status.PENDING), message, decision)
+
+    def _assess(
+        self,
+        number: PhoneNumber,
+        channel: Channel,
+        purpose: Purpose,
+        account_id: str | None,
+        client_ip: str | None,
+        now: datetime,
+    ) -> RiskDecision | None:
+        """Ask the risk gate; record its decision; refuse on ``deny``."""
+        if self.risk is None:
+            return None
+        context = RiskContext(
+            action=purpose.value,
+            phone=number,
+            channel=channel.value,
+            account_id=account_id,
+            ip=client_ip,
+        )
+        decision = self.risk.assess(context)
+        explained = decision.to_dict()
+        with self._transaction() as connection:
+            record_event(
+                connection,
+                at=now,
+                action="risk.decision",
+                subject_type="phone",
+                subject_id=self._indexer.exact(number.e164).hex(),
+                details={"purpose": purpose.value, **explained},
+            )
+        if decision.action is RiskAction.DENY:
+            denying = next(r for r in decision.reasons if r.action is RiskAction.DENY)
+            raise RiskDenied(decision, denying.code)
+        return decision
 
     def dispatch(self, started: Started) -> None:
         """Deliver the message of a started verification through the channels in order."""

@@ -1,0 +1,88 @@
+"""The built-in risk rules, registered like any plugin rule. A rule looks at a context and
+returns a :class:`TraceEntry`: ``ok``, ``flagged`` (with reasons) or ``unavailable``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ringfence.phone import NumberType
+from ringfence.risk.camara import SimSwapClient, SimSwapUnavailable
+from ringfence.risk.model import RiskAction, RiskContext, RiskReason, TraceEntry
+from ringfence.risk.policy import RiskPolicy
+
+
+@dataclass
+class RuleDeps:
+    """What rules may use besides the context."""
+
+    policy: RiskPolicy
+    sim_swap: SimSwapClient | None = None
+    cache: dict[tuple[str, int], tuple[bool, float]] = field(default_factory=dict)
+
+
+Rule = Callable[[RiskContext, RuleDeps], TraceEntry]
+_RULES: dict[str, Rule] = {}
+
+
+def register_rule(name: str, rule: Rule) -> None:
+    """Consult ``rule`` in every assessment, under ``name``."""
+    _RULES[name] = rule
+
+
+def registered_rules() -> dict[str, Rule]:
+    return dict(_RULES)
+
+
+def line_type(context: RiskContext, deps: RuleDeps) -> TraceEntry:
+    """No SMS to premium-rate and similar lines; VoIP challenged where the policy says;
+    a fixed line should get a voice call, not an SMS."""
+    kind = context.phone.number_type.value
+    texted = context.channel in ("sms", "whatsapp")
+    if texted and kind in deps.policy.no_sms_line_types:
+        reason = RiskReason("line_type_no_sms", f"no SMS to {kind} numbers", RiskAction.DENY)
+    elif (
+        context.phone.number_type is NumberType.VOIP
+        and context.action in deps.policy.challenge_voip_for
+    ):
+        reason = RiskReason("voip_number", f"VoIP number for {context.action}")
+    elif texted and context.phone.number_type is NumberType.FIXED_LINE:
+        reason = RiskReason("fixed_line_use_voice", "a fixed line: send the code by voice")
+    else:
+        return TraceEntry("line_type", "ok", note=kind)
+    return TraceEntry("line_type", "flagged", (reason,), note=kind)
+
+
+def sim_swap(context: RiskContext, deps: RuleDeps) -> TraceEntry:
+    """A SIM change within the action's maxAge (CAMARA SIM Swap ``/check``)."""
+    policy = deps.policy
+    if deps.sim_swap is None:
+        return TraceEntry("sim_swap", "unavailable", note="RINGFENCE_CAMARA_BASE_URL is not set")
+    max_age = policy.sim_swap_max_age_hours.get(context.action, 240)
+    key = (context.phone.e164, max_age)
+    cached = deps.cache.get(key)
+    try:
+        if cached and cached[1] > time.monotonic():
+            swapped, note = cached[0], f"maxAge {max_age} h (cached)"
+        else:
+            swapped, note = deps.sim_swap.check(context.phone.e164, max_age), f"maxAge {max_age} h"
+            deps.cache[key] = (swapped, time.monotonic() + policy.sim_swap_cache_seconds)
+    except SimSwapUnavailable as exc:
+        action = policy.sim_swap_when_unavailable.get(context.action, RiskAction.ALLOW)
+        note = f"operator answer unavailable ({exc.reason_code}); {action.value} by policy"
+        if action is RiskAction.ALLOW:
+            return TraceEntry("sim_swap", "unavailable", note=note)
+        reason = RiskReason("sim_swap_unavailable", "the SIM swap check failed", action)
+        return TraceEntry("sim_swap", "unavailable", (reason,), note=note)
+    if not swapped:
+        return TraceEntry("sim_swap", "ok", note=note)
+    action = policy.sim_swap_on_swap.get(context.action, RiskAction.CHALLENGE)
+    if action is RiskAction.ALLOW:
+        return TraceEntry("sim_swap", "ok", note=note + "; swapped, allowed for this action")
+    reason = RiskReason("sim_swap", f"SIM changed within {max_age} hours", action)
+    return TraceEntry("sim_swap", "flagged", (reason,), note=note)
+
+
+register_rule("line_type", line_type)
+register_rule("sim_swap", sim_swap)
