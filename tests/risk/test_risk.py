@@ -193,3 +193,15 @@ def test_decision_explains_itself_without_the_number(camara) -> None:
     assert explained["action"] == "deny" and 0.8 < explained["score"] <= 1
     assert {t["rule"] for t in explained["trace"]} >= {"line_type", "sim_swap"}
     assert "612345678" not in str(explained)
+
+
+def test_the_readme_policy_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "risk.toml"
+    path.write_text(example)
+    policy = load_policy(path)
+    assert policy.sim_swap_max_age_hours["recovery"] == 48
+    assert policy.sim_swap_on_swap["login"] is RiskAction.DENY
+    assert policy.sim_swap_when_unavailable["recovery"] is RiskAction.DENY
+    assert policy.challenge_voip_for == ("recovery", "phone_change")
