@@ -138,40 +138,31 @@ class TwilioChannel(_HttpChannel):
         self.settings = settings
 
     def _post(self, message: OutgoingMessage) -> str:
-        if message.channel is Channel.VOICE:
-            return self._call(message)
         s = self.settings
-        # WhatsApp goes through the same API, with both addresses prefixed.
+        if message.channel is Channel.VOICE:  # a call that reads the code, inline TwiML
+            if not s.from_number:
+                raise ChannelError("twilio voice calls need RINGFENCE_TWILIO_FROM_NUMBER")
+            language = escape(message.language or "en-US", {'"': "&quot;"})
+            twiml = f'<Response><Say language="{language}">{escape(message.body)}</Say></Response>'
+            return self._create(
+                "Calls", {"To": message.to.e164, "From": s.from_number, "Twiml": twiml}
+            )
+        # WhatsApp goes through the messaging API, with both addresses prefixed.
         prefix = "whatsapp:" if message.channel is Channel.WHATSAPP else ""
         data = {"To": prefix + message.to.e164, "Body": message.body}
         if s.messaging_service_sid:
             data["MessagingServiceSid"] = s.messaging_service_sid
         else:
             data["From"] = prefix + str(s.from_number)
-        if s.status_callback:
-            data["StatusCallback"] = s.status_callback
-        response = self._client.post(
-            f"{s.base_url}/2010-04-01/Accounts/{s.account_sid}/Messages.json",
-            data=data,
-            auth=(s.account_sid, s.auth_token.get_secret_value()),
-        )
-        body = _json(response)
-        if response.status_code != 201 or not body.get("sid"):
-            raise self._fail(response.status_code, body.get("code"))
-        return str(body["sid"])
+        return self._create("Messages", data)
 
-    def _call(self, message: OutgoingMessage) -> str:
-        """A voice call that reads the code (``Calls.json`` with inline TwiML)."""
+    def _create(self, resource: str, data: dict[str, str]) -> str:
+        """POST a Messages or Calls resource; returns its sid."""
         s = self.settings
-        if not s.from_number:
-            raise ChannelError("twilio voice calls need RINGFENCE_TWILIO_FROM_NUMBER")
-        language = escape(message.language or "en-US", {'"': "&quot;"})
-        twiml = f'<Response><Say language="{language}">{escape(message.body)}</Say></Response>'
-        data = {"To": message.to.e164, "From": s.from_number, "Twiml": twiml}
         if s.status_callback:
             data["StatusCallback"] = s.status_callback
         response = self._client.post(
-            f"{s.base_url}/2010-04-01/Accounts/{s.account_sid}/Calls.json",
+            f"{s.base_url}/2010-04-01/Accounts/{s.account_sid}/{resource}.json",
             data=data,
             auth=(s.account_sid, s.auth_token.get_secret_value()),
         )
