@@ -6,15 +6,14 @@ concurrency."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, Literal
 
 from pydantic import SecretStr
-from sqlalchemy import Connection, Engine, Row
+from sqlalchemy import Engine, Row
 
 from ringfence.clock import Clock, system_clock
 from ringfence.crypto import BlindIndexer, CodeHasher, FieldCipher, Keyring, load_keyring
@@ -25,6 +24,7 @@ from ringfence.settings import Settings, load_settings
 from ringfence.store import make_engine, upgrade
 from ringfence.store.audit import record_event
 from ringfence.verify import deliveries, records
+from ringfence.verify.base import Event
 from ringfence.verify.channels import (
     ChannelContext,
     DeliveryChannel,
@@ -32,20 +32,19 @@ from ringfence.verify.channels import (
     build_channels,
     deliver,
 )
+from ringfence.verify.checking import CheckOperations
 from ringfence.verify.codes import new_code, new_verification_id
 from ringfence.verify.composer import compose, compose_voice
 from ringfence.verify.email import SmtpEmailSender, smtp_from_env
-from ringfence.verify.errors import AccountLocked, RiskDenied, TooManyRequests, VerificationNotFound
+from ringfence.verify.errors import RiskDenied, TooManyRequests
 from ringfence.verify.model import Channel, Purpose, Status, Verification
 from ringfence.verify.policy import DEFAULT_POLICY, VerificationPolicy
 from ringfence.verify.ratelimit import RateLimiter
 from ringfence.verify.views import TABLE as _TABLE
-from ringfence.verify.views import aware, rate_keys, view_of, whole_seconds
+from ringfence.verify.views import aware, rate_keys, whole_seconds
 from ringfence.verify.webhooks import WebhookSender
 
 log = logging.getLogger("ringfence.verify")
-Event = dict[str, Any]
-_EVENTS = "ringfence_events"
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class Started:
     risk: RiskDecision | None = None
 
 
-class VerificationService:
+class VerificationService(CheckOperations):
     """Verifications over one store. Build it with :meth:`open`.
 
     Args:
@@ -399,164 +398,6 @@ class VerificationService:
                 )
             self._record(connection, "verification.resent", live.id, now, {"send": live.sends + 1})
         return row
-
-    # -- check, cancel, read ------------------------------------------------------------
-
-    def check(self, verification_id: str, code: str) -> Verification:
-        """Check ``code`` against a verification.
-
-        Returns the verification with status ``approved`` (right code), ``pending`` (wrong
-        code, attempts left), ``max_attempts_reached``, ``expired`` or ``canceled``.
-
-        Raises:
-            VerificationNotFound: no such verification — or it was already approved: a
-                verification approves once, and then is gone (as in Twilio Verify).
-            AccountLocked: the account had too many wrong codes.
-        """
-        row = self._load(verification_id)
-        now = self.clock.now()
-        status = self._settle(row, now)
-        if status is Status.APPROVED:
-            raise VerificationNotFound()
-        if status is not Status.PENDING:
-            return self._view(row, status)
-        self._refuse_locked(row.account_id, now)
-        if self._hasher.matches(str(code), row.id, row.code_hash, row.code_key_version):
-            with self._transaction() as connection:
-                approved = records.approve(
-                    connection, row.id, row.code_hash, self.policy.max_checks, now
-                )
-                if approved is not None:
-                    if row.account_id is not None:
-                        records.reset_account(connection, row.account_id)
-                    self._record(connection, "verification.approved", row.id, now, {})
-            if approved is not None:
-                return self._view(approved, Status.APPROVED)
-            # another check won the race, or a resend replaced the code: a wrong code now
-        return self._fail(row, now)
-
-    def _fail(self, row: Row[Any], now: datetime) -> Verification:
-        with self._transaction() as connection:
-            counted = records.count_failure(connection, row.id, self.policy.max_checks, now)
-            if counted is not None:
-                if row.account_id is not None:
-                    records.add_account_failure(
-                        connection,
-                        row.account_id,
-                        self.policy.max_account_failures,
-                        now + self.policy.account_lock,
-                    )
-                self._record(connection, "verification.check_failed", row.id, now, {})
-        if counted is not None:
-            return self._view(counted, Status(counted.status))
-        current = self.get(row.id)
-        if current.status is Status.APPROVED:
-            # another check approved it meanwhile: this one must not read as approved
-            raise VerificationNotFound()
-        return current
-
-    def check_latest(
-        self,
-        to: str | PhoneNumber,
-        code: str,
-        *,
-        purpose: Purpose | str | None = None,
-        region: str | None = None,
-    ) -> Verification:
-        """Check ``code`` against the newest live verification of a number."""
-        number = to if isinstance(to, PhoneNumber) else normalize(to, region)
-        with self.engine.connect() as connection:
-            live = records.latest_pending(
-                connection,
-                self._indexer.exact(number.e164),
-                Purpose(purpose).value if purpose else None,
-                self.clock.now(),
-            )
-        if live is None:
-            raise VerificationNotFound("no pending verification for this number")
-        return self.check(live.id, code)
-
-    def cancel(self, verification_id: str) -> Verification:
-        """Cancel a pending verification (a final status is returned unchanged)."""
-        row = self._load(verification_id)
-        now = self.clock.now()
-        with self._transaction() as connection:
-            if records.finish(connection, row.id, Status.CANCELED, now):
-                self._record(connection, "verification.canceled", row.id, now, {})
-        return self.get(row.id)
-
-    def get(self, verification_id: str) -> Verification:
-        """The verification's current state (an expired one reads as ``expired``)."""
-        row = self._load(verification_id)
-        return self._view(row, self._settle(row, self.clock.now()))
-
-    # -- helpers ------------------------------------------------------------------------
-
-    def _load(self, verification_id: str) -> Row[Any]:
-        if not isinstance(verification_id, str) or len(verification_id) > 34:
-            raise VerificationNotFound()
-        with self.engine.connect() as connection:
-            row = records.load(connection, verification_id)
-        if row is None:
-            raise VerificationNotFound()
-        return row
-
-    def _settle(self, row: Row[Any], now: datetime) -> Status:
-        """The status now: a pending verification past its lifetime is expired (and stored
-        as such the first time this is noticed)."""
-        status = Status(row.status)
-        if status is Status.PENDING and aware(row.expires_at, now) <= now:
-            with self._transaction() as connection:
-                if records.finish(connection, row.id, Status.EXPIRED, now):
-                    self._record(connection, "verification.expired", row.id, now, {})
-            return Status.EXPIRED
-        return status
-
-    def _view(self, row: Row[Any], status: Status) -> Verification:
-        return view_of(row, status, cipher=self._cipher, policy=self.policy, now=self.clock.now())
-
-    def _refuse_locked(self, account_id: str | None, now: datetime) -> None:
-        if account_id is None:
-            return
-        with self.engine.connect() as connection:
-            until = records.locked_until(connection, account_id, now)
-        if until is not None:
-            raise AccountLocked(until)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        """A transaction whose audit events reach the listeners once it has committed."""
-        events: list[Event] = []
-        with self.engine.begin() as connection:
-            connection.info[_EVENTS] = events
-            try:
-                yield connection
-            finally:
-                connection.info.pop(_EVENTS, None)
-        for event in events:
-            for listener in self.listeners:
-                try:
-                    listener(event)
-                except Exception as exc:  # a listener must never break a verification
-                    log.error("event listener failed: %s", type(exc).__name__)
-
-    def _record(
-        self, connection: Connection, action: str, subject: str, now: datetime, details: Event
-    ) -> None:
-        record_event(
-            connection,
-            at=now,
-            action=action,
-            subject_type="verification",
-            subject_id=subject,
-            details=details,
-        )
-        event = {"type": action, "verification_id": subject, "at": now.isoformat(), **details}
-        connection.info[_EVENTS].append(event)
-
-    def _audit(self, action: str, subject: str, details: Event) -> None:
-        with self._transaction() as connection:
-            self._record(connection, action, subject, self.clock.now(), details)
 
 
 def start_verification(service: VerificationService, to: str, **options: Any) -> Verification:
