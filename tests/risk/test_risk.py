@@ -205,3 +205,10 @@ def test_the_readme_policy_example_loads(tmp_path: Path) -> None:
     assert policy.sim_swap_on_swap["login"] is RiskAction.DENY
     assert policy.sim_swap_when_unavailable["recovery"] is RiskAction.DENY
     assert policy.challenge_voip_for == ("recovery", "phone_change")
+
+
+def test_the_readme_history_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    path = tmp_path / "risk.toml"
+    path.write_text(readme.split("```toml\n", 1)[1].split("```", 1)[0])
+    assert load_policy(path).recent_change_days == 14

@@ -76,6 +76,8 @@ class VerificationOut(BaseModel):
     @classmethod
     def of(cls, verification: Verification, risk: RiskDecision | None = None) -> VerificationOut:
         out = cls(**verification.__dict__)
-        if risk is not None and risk.action.value != "allow":
+        # A recovery answers alike for every number (no hint whether an account holds it):
+        # its risk decision stays in the audit log.
+        if risk is not None and risk.action.value != "allow" and verification.purpose != "recovery":
             out.risk = RiskOut(action=risk.action.value, reasons=[r.code for r in risk.reasons])
         return out

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ringfence.clock import Clock, system_clock
 from ringfence.risk.camara import CamaraSettings, SimSwapClient
 from ringfence.risk.model import SEVERITY, RiskAction, RiskContext, RiskDecision
 from ringfence.risk.policy import RiskPolicy, load_policy
@@ -24,16 +25,21 @@ class RiskSettings(BaseSettings):
 class RiskGate:
     """Assesses contexts with the registered rules under one policy."""
 
-    def __init__(self, policy: RiskPolicy | None = None, sim_swap: SimSwapClient | None = None):
-        self.deps = RuleDeps(policy=policy or RiskPolicy(), sim_swap=sim_swap)
+    def __init__(
+        self,
+        policy: RiskPolicy | None = None,
+        sim_swap: SimSwapClient | None = None,
+        clock: Clock = system_clock,
+    ):
+        self.deps = RuleDeps(policy=policy or RiskPolicy(), sim_swap=sim_swap, clock=clock)
 
     @classmethod
-    def from_settings(cls) -> RiskGate:
+    def from_settings(cls, clock: Clock = system_clock) -> RiskGate:
         """The policy from ``RINGFENCE_RISK_POLICY`` (TOML), the SIM swap client from
         ``RINGFENCE_CAMARA_*`` (none without a base URL)."""
         camara = CamaraSettings()
         client = SimSwapClient(camara) if camara.base_url else None
-        return cls(load_policy(RiskSettings().policy), client)
+        return cls(load_policy(RiskSettings().policy), client, clock)
 
     def close(self) -> None:
         if self.deps.sim_swap is not None:

@@ -39,6 +39,8 @@ class RiskContext:
         phone: the number, normalized.
         channel: how a code would travel (sms, voice, whatsapp).
         phone_added_at: when the account got this number (``None``: unknown or new).
+        number_known: whether any contact or account holds the number (``None``: unknown).
+        accounts_with_phone: how many accounts hold the number now (``None``: unknown).
         ip, ip_country, user_agent: the request, as far as the caller knows it.
     """
 
@@ -47,6 +49,8 @@ class RiskContext:
     channel: str = "sms"
     account_id: str | None = None
     phone_added_at: datetime | None = None
+    number_known: bool | None = None
+    accounts_with_phone: int | None = None
     ip: str | None = None
     ip_country: str | None = None
     user_agent: str | None = None

@@ -13,6 +13,11 @@
     [line_type]
     no_sms = ["premium_rate", "shared_cost", "toll_free", "pager", "voicemail", "uan"]
     challenge_voip_for = ["recovery"]
+    [history]
+    recent_change_days = 7                 # a number bound this recently is challenged...
+    recent_change_for = ["recovery", "phone_change", "step_up"]
+    new_number_for = ["login", "step_up", "recovery"]    # a number nobody holds
+    shared_by_accounts = 3                 # a number this many accounts hold
 """
 
 from __future__ import annotations
@@ -67,6 +72,10 @@ class RiskPolicy:
         "uan",
     )
     challenge_voip_for: tuple[str, ...] = ("recovery",)
+    recent_change_days: int = 7
+    recent_change_for: tuple[str, ...] = ("recovery", "phone_change", "step_up")
+    new_number_for: tuple[str, ...] = ("login", "step_up", "recovery")
+    shared_by_accounts: int = 3
 
 
 def load_policy(path: Path | None = None) -> RiskPolicy:
@@ -85,6 +94,7 @@ def load_policy(path: Path | None = None) -> RiskPolicy:
 def _apply(policy: RiskPolicy, data: dict[str, Any]) -> RiskPolicy:
     sim = data.get("sim_swap", {})
     line = data.get("line_type", {})
+    history = data.get("history", {})
     try:
         return RiskPolicy(
             sim_swap_max_age_hours={
@@ -99,6 +109,10 @@ def _apply(policy: RiskPolicy, data: dict[str, Any]) -> RiskPolicy:
             sim_swap_cache_seconds=int(sim.get("cache_seconds", policy.sim_swap_cache_seconds)),
             no_sms_line_types=tuple(line.get("no_sms", policy.no_sms_line_types)),
             challenge_voip_for=tuple(line.get("challenge_voip_for", policy.challenge_voip_for)),
+            recent_change_days=int(history.get("recent_change_days", policy.recent_change_days)),
+            recent_change_for=tuple(history.get("recent_change_for", policy.recent_change_for)),
+            new_number_for=tuple(history.get("new_number_for", policy.new_number_for)),
+            shared_by_accounts=int(history.get("shared_by_accounts", policy.shared_by_accounts)),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"invalid risk policy: {exc}", reason="bad_risk_policy") from None

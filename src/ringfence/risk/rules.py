@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ringfence.clock import Clock, system_clock
 from ringfence.phone import NumberType
 from ringfence.risk.camara import SimSwapClient, SimSwapUnavailable
 from ringfence.risk.model import RiskAction, RiskContext, RiskReason, TraceEntry
@@ -19,6 +20,7 @@ class RuleDeps:
 
     policy: RiskPolicy
     sim_swap: SimSwapClient | None = None
+    clock: Clock = system_clock
     cache: dict[tuple[str, int], tuple[bool, float]] = field(default_factory=dict)
 
 
@@ -84,5 +86,28 @@ def sim_swap(context: RiskContext, deps: RuleDeps) -> TraceEntry:
     return TraceEntry("sim_swap", "flagged", (reason,), note=note)
 
 
+def account_history(context: RiskContext, deps: RuleDeps) -> TraceEntry:
+    """A number bound to the account only recently, a number nobody holds, a number many
+    accounts share: each asks for another factor."""
+    policy, reasons = deps.policy, []
+    added = context.phone_added_at
+    if added is not None and context.action in policy.recent_change_for:
+        age = deps.clock.now() - added
+        if age.days < policy.recent_change_days:
+            reasons.append(RiskReason("recent_phone_change", f"number bound {age.days} days ago"))
+    if context.number_known is False and context.action in policy.new_number_for:
+        reasons.append(RiskReason("number_new_to_system", "no contact or account holds it"))
+    shared = context.accounts_with_phone
+    if shared is not None and shared >= policy.shared_by_accounts:
+        reasons.append(RiskReason("number_shared", f"{shared} accounts hold this number"))
+    if reasons:
+        return TraceEntry("history", "flagged", tuple(reasons))
+    known = context.number_known is not None or context.phone_added_at is not None
+    return TraceEntry(
+        "history", "ok" if known else "unavailable", note="" if known else "no history given"
+    )
+
+
 register_rule("line_type", line_type)
+register_rule("history", account_history)
 register_rule("sim_swap", sim_swap)

@@ -25,6 +25,7 @@ from ringfence.store import make_engine, upgrade
 from ringfence.store.audit import record_event
 from ringfence.verify import deliveries, records
 from ringfence.verify.base import Event
+from ringfence.verify.bindings import phone_history
 from ringfence.verify.channels import (
     ChannelContext,
     DeliveryChannel,
@@ -119,7 +120,7 @@ class VerificationService(CheckOperations):
         keyring = keyring or load_keyring(settings)
         context = ChannelContext(settings=settings, engine=engine, keyring=keyring, clock=clock)
         if "risk" not in kwargs:
-            kwargs["risk"] = RiskGate.from_settings()
+            kwargs["risk"] = RiskGate.from_settings(clock)
         if "limiter" not in kwargs:
             kwargs["limiter"] = RateLimiter(settings.rate_limit_storage, settings.rate_limits)
         service = cls(
@@ -260,11 +261,17 @@ class VerificationService(CheckOperations):
         """Ask the risk gate; record its decision; refuse on ``deny``."""
         if self.risk is None:
             return None
+        with self.engine.connect() as connection:
+            added_at, holders = phone_history(
+                connection, self._indexer.exact_all_versions(number.e164), account_id
+            )
         context = RiskContext(
             action=purpose.value,
             phone=number,
             channel=channel.value,
             account_id=account_id,
+            phone_added_at=aware(added_at, now) if added_at else None,
+            accounts_with_phone=holders,
             ip=client_ip,
         )
         decision = self.risk.assess(context)
