@@ -3,7 +3,6 @@ Verify users know). Each route calls one service method."""
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -19,7 +18,6 @@ from ringfence.api.schemas import (
 from ringfence.store.apikeys import ApiKeyInfo
 from ringfence.verify import DeliveryFailed, Started, VerificationService
 
-log = logging.getLogger("ringfence.api")
 router = APIRouter(prefix="/v1", tags=["verifications"])
 Caller = Annotated[ApiKeyInfo, Depends(require_scope("verify"))]
 ERRORS: dict[int | str, dict[str, object]] = {

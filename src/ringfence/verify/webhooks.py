@@ -14,7 +14,6 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any, cast
 
 import httpx
@@ -153,6 +152,3 @@ def delivery_log(engine: Engine, *, limit: int = 100) -> list[dict[str, Any]]:
     query = select(DELIVERIES).order_by(DELIVERIES.c.id.desc()).limit(limit)
     with engine.connect() as connection:
         return [dict(row._mapping) for row in connection.execute(query)]
-
-
-Listener = Callable[[dict[str, Any]], None]
