@@ -79,5 +79,7 @@ class VerificationOut(BaseModel):
         # A recovery answers alike for every number (no hint whether an account holds it):
         # its risk decision stays in the audit log.
         if risk is not None and risk.action.value != "allow" and verification.purpose != "recovery":
-            out.risk = RiskOut(action=risk.action.value, reasons=[r.code for r in risk.reasons])
+            # what was only recorded (monitor, shadow mode) is not the caller's business
+            asked = [r.code for r in risk.reasons if r.action.value != "allow"]
+            out.risk = RiskOut(action=risk.action.value, reasons=asked)
         return out

@@ -44,3 +44,12 @@ def describe(number: PhoneNumber | str, locale: str = "en", region: str | None =
         destination_code_is_place=bool(ndc_length) and phonenumbers.is_number_geographical(numobj),
         number_block=number.e164[: max(len(number.e164) - _BLOCK_HIDDEN_DIGITS, 2)],
     )
+
+
+def destination_prefix(number: PhoneNumber) -> str:
+    """The country code and national destination code, ``+44 20`` or ``+33 6`` (``+CC``
+    alone where the plan has none): the level of the generalization ladder below the
+    country, coarse enough for metrics and reports."""
+    ndc_length = reference().module.length_of_national_destination_code(to_numobj(number))
+    ndc = number.national_number[:ndc_length] if ndc_length else ""
+    return f"+{number.country_code} {ndc}".rstrip()

@@ -31,6 +31,38 @@ class RiskReason:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """Codes sent and verified under one counter today."""
+
+    sent: int = 0
+    verified: int = 0
+
+    @property
+    def unverified(self) -> int:
+        """Codes sent today that nobody entered (yet)."""
+        return max(0, self.sent - self.verified)
+
+
+@dataclass(frozen=True)
+class TrafficSnapshot:
+    """Today's counts under the counters a send would count against, and the verified
+    baselines (see :mod:`ringfence.risk.traffic`).
+
+    Attributes:
+        ip_countries: destination countries asked for from this IP today, this one included.
+        country_baseline, block_baseline: the largest daily verified count over the
+            baseline period (the days before today).
+    """
+
+    country: Tally = field(default_factory=Tally)
+    block: Tally = field(default_factory=Tally)
+    ip: Tally | None = None
+    ip_countries: int = 0
+    country_baseline: int = 0
+    block_baseline: int = 0
+
+
+@dataclass(frozen=True)
 class RiskContext:
     """Everything a rule may look at.
 
@@ -42,6 +74,7 @@ class RiskContext:
         number_known: whether any contact or account holds the number (``None``: unknown).
         accounts_with_phone: how many accounts hold the number now (``None``: unknown).
         ip, ip_country, user_agent: the request, as far as the caller knows it.
+        traffic: the SMS-pumping counters for this send (``None``: not counted).
     """
 
     action: str
@@ -54,6 +87,7 @@ class RiskContext:
     ip: str | None = None
     ip_country: str | None = None
     user_agent: str | None = None
+    traffic: TrafficSnapshot | None = None
 
 
 @dataclass(frozen=True)

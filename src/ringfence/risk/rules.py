@@ -11,7 +11,7 @@ from ringfence.clock import Clock, system_clock
 from ringfence.phone import NumberType
 from ringfence.risk.camara import SimSwapClient, SimSwapUnavailable
 from ringfence.risk.model import RiskAction, RiskContext, RiskReason, TraceEntry
-from ringfence.risk.policy import RiskPolicy
+from ringfence.risk.policy import GeoPermission, RiskPolicy
 
 
 @dataclass
@@ -108,6 +108,34 @@ def account_history(context: RiskContext, deps: RuleDeps) -> TraceEntry:
     )
 
 
-register_rule("line_type", line_type)
-register_rule("history", account_history)
-register_rule("sim_swap", sim_swap)
+def geo(context: RiskContext, deps: RuleDeps) -> TraceEntry:
+    """Codes to a country by a channel: allowed, denied, or allowed and recorded
+    (``monitor``), as the geo permissions say."""
+    region = context.phone.region or "001"
+    permission = deps.policy.geo.permission(context.phone.region, context.channel)
+    note = f"{context.channel} to {region}: {permission.value}"
+    if permission is GeoPermission.ALLOW:
+        return TraceEntry("geo", "ok", note=note)
+    if permission is GeoPermission.DENY:
+        reason = RiskReason(
+            "geo_denied", f"{context.channel} codes to {region} are not permitted", RiskAction.DENY
+        )
+    else:
+        reason = RiskReason(
+            "geo_monitor", f"{region} is monitored: pumping limits enforced", RiskAction.ALLOW
+        )
+    return TraceEntry("geo", "flagged", (reason,), note=note)
+
+
+def _register_builtins() -> None:
+    # Imported here: the pumping module builds on this one.
+    from ringfence.risk.pumping import pumping
+
+    register_rule("line_type", line_type)
+    register_rule("geo", geo)
+    register_rule("history", account_history)
+    register_rule("pumping", pumping)
+    register_rule("sim_swap", sim_swap)
+
+
+_register_builtins()

@@ -4,12 +4,13 @@ generalized attributes (country code, region, line type)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -186,6 +187,9 @@ class VerificationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Set when an approval was spent on binding a phone: it cannot be spent twice.
     consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The traffic counters its sends were counted under (JSON [[scope, key], ...]), so its
+    # approval counts as verified under the same keys.
+    traffic: Mapped[list[list[str]] | None] = mapped_column(JSON)
 
 
 class VerificationAccountRow(Base):
@@ -301,3 +305,19 @@ class AccountContactRow(Base):
     exact_index: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True)
     bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     unbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TrafficCounterRow(Base):
+    """Codes sent, verified and refused per UTC day, per country (region code), destination
+    prefix (country code and destination code), number block and client IP (both keyed
+    hashes) and client IP x country: the SMS-pumping defence's counters and the conversion
+    metrics."""
+
+    __tablename__ = "traffic_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    verified: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)

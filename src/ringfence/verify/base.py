@@ -16,6 +16,7 @@ from ringfence.clock import Clock
 from ringfence.crypto import BlindIndexer, CodeHasher, FieldCipher, Keyring
 from ringfence.phone import PhoneNumber
 from ringfence.risk import RiskGate
+from ringfence.risk.traffic import TrafficCounters
 from ringfence.settings import Settings
 from ringfence.store.audit import record_event
 from ringfence.verify import records
@@ -45,6 +46,7 @@ class ServiceCore:
     app_name: str
     listeners: list[Callable[[Event], None]]
     risk: RiskGate | None
+    traffic: TrafficCounters | None
     email_sender: SmtpEmailSender | Literal[False] | None
     _closers: list[Callable[[], None]]
     _cipher: FieldCipher

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -12,6 +12,7 @@ from ringfence.verify import records
 from ringfence.verify.base import ServiceCore
 from ringfence.verify.errors import VerificationNotFound
 from ringfence.verify.model import Purpose, Status, Verification
+from ringfence.verify.views import aware
 
 
 class CheckOperations(ServiceCore):
@@ -44,6 +45,10 @@ class CheckOperations(ServiceCore):
                 if approved is not None:
                     if row.account_id is not None:
                         records.reset_account(connection, row.account_id)
+                    if self.traffic is not None and row.traffic:
+                        # counted on the day the code went out, to balance that day's sends
+                        sent_on = aware(row.last_sent_at, now).astimezone(UTC).date()
+                        self.traffic.count(connection, row.traffic, sent_on, verified=1)
                     self._record(connection, "verification.approved", row.id, now, {})
             if approved is not None:
                 return self._view(approved, Status.APPROVED)

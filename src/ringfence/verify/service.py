@@ -8,18 +8,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any, Literal
 
 from pydantic import SecretStr
-from sqlalchemy import Engine, Row
+from sqlalchemy import Connection, Engine, Row
 
 from ringfence.clock import Clock, system_clock
 from ringfence.crypto import BlindIndexer, CodeHasher, FieldCipher, Keyring, load_keyring
 from ringfence.errors import ConfigurationError
 from ringfence.phone import PhoneNumber, normalize
 from ringfence.risk import RiskAction, RiskContext, RiskDecision, RiskGate
+from ringfence.risk.traffic import TrafficCounters, TrafficKeys
 from ringfence.settings import Settings, load_settings
 from ringfence.store import make_engine, upgrade
 from ringfence.store.audit import record_event
@@ -56,6 +57,12 @@ class Started:
     verification: Verification
     message: OutgoingMessage | None
     risk: RiskDecision | None = None
+
+
+@dataclass(frozen=True)
+class _Assessed:
+    decision: RiskDecision | None
+    traffic: TrafficKeys | None
 
 
 class VerificationService(CheckOperations):
@@ -96,6 +103,7 @@ class VerificationService(CheckOperations):
         self.risk = risk
         self._cipher = FieldCipher(keyring)
         self._indexer = BlindIndexer(keyring)
+        self.traffic = TrafficCounters(engine, self._indexer)
         self._hasher = CodeHasher(keyring)
         self._keyring = keyring
 
@@ -215,7 +223,7 @@ class VerificationService(CheckOperations):
         number = to if isinstance(to, PhoneNumber) else normalize(to, region)
         now = self.clock.now()
         self._refuse_locked(account_id, now)
-        decision = self._assess(number, channel, purpose, account_id, client_ip, now)
+        assessed = self._assess(number, channel, purpose, account_id, client_ip, now)
         if self.limiter is not None:
             self.limiter.hit(rate_keys(self._indexer, number, account_id, client_ip))
         to_index = self._indexer.exact(number.e164)
@@ -243,11 +251,10 @@ class VerificationService(CheckOperations):
             row = self._resend(live, code, now)
             simulated = live.simulated
         else:
-            row = self._create(
-                number, to_index, channel, purpose, locale, account_id, code, simulated, now
-            )
+            new = _New(number, to_index, channel, purpose, locale, account_id, code, simulated)
+            row = self._create(new, assessed.traffic, now)
         message = None if simulated else OutgoingMessage(number, body, channel, row.id, language)
-        return Started(self._view(row, Status.PENDING), message, decision)
+        return Started(self._view(row, Status.PENDING), message, assessed.decision)
 
     def _assess(
         self,
@@ -257,10 +264,14 @@ class VerificationService(CheckOperations):
         account_id: str | None,
         client_ip: str | None,
         now: datetime,
-    ) -> RiskDecision | None:
-        """Ask the risk gate; record its decision; refuse on ``deny``."""
-        if self.risk is None:
-            return None
+    ) -> _Assessed:
+        """Ask the risk gate (with today's traffic counters for this send); record its
+        decision; refuse on ``deny``, counting the refusal."""
+        if self.risk is None or self.traffic is None:
+            return _Assessed(None, None)
+        keys = self.traffic.keys(number, client_ip)
+        baseline_days = self.risk.deps.policy.pumping.baseline_days
+        traffic = self.traffic.snapshot(keys, _day(now), baseline_days)
         with self.engine.connect() as connection:
             added_at, holders = phone_history(
                 connection, self._indexer.exact_all_versions(number.e164), account_id
@@ -273,6 +284,7 @@ class VerificationService(CheckOperations):
             phone_added_at=aware(added_at, now) if added_at else None,
             accounts_with_phone=holders,
             ip=client_ip,
+            traffic=traffic,
         )
         decision = self.risk.assess(context)
         explained = decision.to_dict()
@@ -285,10 +297,12 @@ class VerificationService(CheckOperations):
                 subject_id=self._indexer.exact(number.e164).hex(),
                 details={"purpose": purpose.value, **explained},
             )
+            if decision.action is RiskAction.DENY:
+                self.traffic.count(connection, keys.pairs(), _day(now), blocked=1)
         if decision.action is RiskAction.DENY:
             denying = next(r for r in decision.reasons if r.action is RiskAction.DENY)
             raise RiskDenied(decision, denying.code)
-        return decision
+        return _Assessed(decision, keys)
 
     def dispatch(self, started: Started) -> None:
         """Deliver the message of a started verification through the channels in order."""
@@ -333,18 +347,8 @@ class VerificationService(CheckOperations):
         log.warning("no channel delivered the message of verification %s", verification_id)
         self._audit("verification.delivery_failed", verification_id, {})
 
-    def _create(
-        self,
-        number: PhoneNumber,
-        to_index: bytes,
-        channel: Channel,
-        purpose: Purpose,
-        locale: str | None,
-        account_id: str | None,
-        code: str,
-        simulated: bool,
-        now: datetime,
-    ) -> Any:
+    def _create(self, new: _New, traffic: TrafficKeys | None, now: datetime) -> Any:
+        number, channel, purpose, code = new.number, new.channel, new.purpose, new.code
         verification_id = new_verification_id()
         values: dict[str, Any] = {
             "id": verification_id,
@@ -352,18 +356,19 @@ class VerificationService(CheckOperations):
                 number.e164, table=_TABLE, column="to", row_id=verification_id
             ),
             "key_version": self._keyring.current,
-            "to_index": to_index,
+            "to_index": new.to_index,
             "country_code": number.country_code,
             "channel": channel.value,
             "purpose": purpose.value,
-            "locale": locale or "en",
-            "account_id": account_id,
+            "locale": new.locale or "en",
+            "account_id": new.account_id,
             "status": Status.PENDING.value,
             "code_hash": self._hasher.hash(code, verification_id),
             "code_key_version": self._hasher.current_version,
             "failed_checks": 0,
             "sends": 1,
-            "simulated": simulated,
+            "simulated": new.simulated,
+            "traffic": traffic.pairs() if traffic is not None else None,
             "created_at": now,
             "expires_at": now + self.policy.lifetime,
             "last_sent_at": now,
@@ -371,6 +376,7 @@ class VerificationService(CheckOperations):
         }
         with self._transaction() as connection:
             records.insert_verification(connection, values)
+            self._count_send(connection, values["traffic"], new.simulated, now)
             self._record(
                 connection,
                 "verification.created",
@@ -404,7 +410,35 @@ class VerificationService(CheckOperations):
                     "a code was sent moments ago", retry_after=1, reason="resend_cooldown"
                 )
             self._record(connection, "verification.resent", live.id, now, {"send": live.sends + 1})
+            self._count_send(connection, live.traffic, live.simulated, now)
         return row
+
+    def _count_send(
+        self, connection: Connection, pairs: list[list[str]] | None, simulated: bool, now: datetime
+    ) -> None:
+        # A simulated send counts zero through the same statement, so that a recovery for
+        # an unknown number costs what a real one costs.
+        if self.traffic is not None and pairs:
+            self.traffic.count(connection, pairs, _day(now), sent=0 if simulated else 1)
+
+
+@dataclass(frozen=True)
+class _New:
+    """What a new verification is made of."""
+
+    number: PhoneNumber
+    to_index: bytes
+    channel: Channel
+    purpose: Purpose
+    locale: str | None
+    account_id: str | None
+    code: str
+    simulated: bool
+
+
+def _day(moment: datetime) -> date:
+    """The UTC day the traffic counters file ``moment`` under."""
+    return moment.astimezone(UTC).date()
 
 
 def start_verification(service: VerificationService, to: str, **options: Any) -> Verification:
