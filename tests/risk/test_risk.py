@@ -13,6 +13,7 @@ from ringfence.errors import ConfigurationError
 from ringfence.phone import normalize
 from ringfence.risk import (
     CamaraSettings,
+    RiskPolicy,
     RiskAction,
     RiskContext,
     RiskGate,
@@ -122,6 +123,29 @@ def test_results_are_cached(camara) -> None:
     second = gate.assess(context("login", SWAPPED))
     assert len(fake.calls) == 1
     assert "cached" in next(t.note for t in second.trace if t.rule == "sim_swap")
+
+
+def test_a_max_age_beyond_the_operators_period_uses_retrieve_date(camara) -> None:
+    """The fake operator monitors 30 days: a 1000 h maxAge is OUT_OF_RANGE for /check, and
+    /retrieve-date answers instead."""
+    fake, client = camara
+    policy = RiskPolicy(sim_swap_max_age_hours={"login": 1000})
+    gate = RiskGate(policy, client)
+    recent = gate.assess(context("login", SWAPPED))  # changed 30 h ago
+    assert [r.code for r in recent.reasons] == ["sim_swap"]
+    older = gate.assess(context("login", STEADY))  # changed 20 days ago: within 1000 h
+    assert [r.code for r in older.reasons] == ["sim_swap"]
+    quiet = gate.assess(context("login", QUIET))  # null latestSimChange, monitoredPeriod 30
+    entry = next(t for t in quiet.trace if t.rule == "sim_swap")
+    assert entry.outcome == "ok" and "no change in 30 days" in entry.note
+    assert [sorted(call) for call in fake.calls] == [
+        ["maxAge", "phoneNumber"],
+        ["phoneNumber"],
+    ] * 3
+    fake.failures.append(503)  # an operator failure falls back to the action's policy
+    gate.deps.cache.clear()
+    fake.calls.clear()
+    assert gate.assess(context("login", SWAPPED)).action is RiskAction.ALLOW
 
 
 def test_unavailable_operator_fails_by_action(camara) -> None:

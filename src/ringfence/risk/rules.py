@@ -68,7 +68,7 @@ def sim_swap(context: RiskContext, deps: RuleDeps) -> TraceEntry:
         if cached and cached[1] > time.monotonic():
             swapped, note = cached[0], f"maxAge {max_age} h (cached)"
         else:
-            swapped, note = deps.sim_swap.check(context.phone.e164, max_age), f"maxAge {max_age} h"
+            swapped, note = _ask_operator(deps.sim_swap, context.phone.e164, max_age, deps.clock)
             deps.cache[key] = (swapped, time.monotonic() + policy.sim_swap_cache_seconds)
     except SimSwapUnavailable as exc:
         action = policy.sim_swap_when_unavailable.get(context.action, RiskAction.ALLOW)
@@ -84,6 +84,25 @@ def sim_swap(context: RiskContext, deps: RuleDeps) -> TraceEntry:
         return TraceEntry("sim_swap", "ok", note=note + "; swapped, allowed for this action")
     reason = RiskReason("sim_swap", f"SIM changed within {max_age} hours", action)
     return TraceEntry("sim_swap", "flagged", (reason,), note=note)
+
+
+def _ask_operator(client: SimSwapClient, e164: str, max_age: int, clock: Clock) -> tuple[bool, str]:
+    """``/check`` with maxAge; when the operator monitors a shorter period (``OUT_OF_RANGE``),
+    ``/retrieve-date`` answers instead: a change date is compared with maxAge here, and no
+    change within the monitored period counts as no swap (the trace says which period)."""
+    try:
+        return client.check(e164, max_age), f"maxAge {max_age} h"
+    except SimSwapUnavailable as exc:
+        if exc.reason != "OUT_OF_RANGE":
+            raise
+    changed = client.retrieve_date(e164)
+    if changed.latest_sim_change is not None:
+        age = clock.now() - changed.latest_sim_change
+        swapped = age.total_seconds() <= max_age * 3600
+        return swapped, f"maxAge {max_age} h beyond the operator's period: last change date used"
+    period = changed.monitored_period_days
+    window = f"{period} days" if period is not None else "its monitored period"
+    return False, f"maxAge {max_age} h beyond the operator's period: no change in {window}"
 
 
 def account_history(context: RiskContext, deps: RuleDeps) -> TraceEntry:

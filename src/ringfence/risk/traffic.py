@@ -114,7 +114,7 @@ class TrafficCounters:
         excluded = statement.excluded
         connection.execute(
             statement.on_conflict_do_update(
-                index_elements=["day", "scope", "key"],
+                index_elements=["scope", "key", "day"],
                 set_={
                     "sent": C.sent + excluded.sent,
                     "verified": C.verified + excluded.verified,

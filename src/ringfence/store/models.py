@@ -315,9 +315,10 @@ class TrafficCounterRow(Base):
 
     __tablename__ = "traffic_counters"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # Key order (scope, key, day): a lookup reads one counter's days off the primary key.
     scope: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     sent: Mapped[int] = mapped_column(Integer, default=0)
     verified: Mapped[int] = mapped_column(Integer, default=0)
     blocked: Mapped[int] = mapped_column(Integer, default=0)
