@@ -171,11 +171,22 @@ def limited_server(db_url, keyring):  # type: ignore[no-untyped-def]
 
 
 def test_rate_limit_is_429_with_retry_after(limited_server: LiveServer) -> None:
+    """Per end-user IP, as the calling application reports it; the calling server's own
+    address is never counted in its place."""
+    user = {"client_ip": "203.0.113.9"}
     with limited_server.client() as http:
-        assert http.post("/v1/verifications", json={"to": NUMBER}).status_code == 201
-        other = {"to": "+33612345679"}
+        assert http.post("/v1/verifications", json={"to": NUMBER, **user}).status_code == 201
+        other = {"to": "+33612345679", **user}
         assert http.post("/v1/verifications", json=other).status_code == 201
-        refused = http.post("/v1/verifications", json={"to": "+33612345670"})
+        refused = http.post("/v1/verifications", json={"to": "+33612345670", **user})
+        another_user = {"to": "+33612345670", "client_ip": "2001:db8::1"}
+        assert http.post("/v1/verifications", json=another_user).status_code == 201
+        unnamed = {"to": "+33612345671"}
+        assert http.post("/v1/verifications", json=unnamed).status_code == 201
+        for bad in ("300.1.1.1", "localhost", "203.0.113.9; drop", "x" * 5000):
+            answer = http.post("/v1/verifications", json={"to": NUMBER, "client_ip": bad})
+            assert answer.status_code == 422
+            assert bad[:20] not in answer.text
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert refused.json()["error"]["reason"] == "rate_limited_ip"

@@ -1,11 +1,15 @@
 """A local fake of an operator's GSMA CAMARA SIM Swap API (r3.3) with an OAuth
 client-credentials token endpoint: the specification's responses, errors and edge cases
 (OUT_OF_RANGE beyond the operator's monitored period, a null latestSimChange with
-monitoredPeriod, unknown numbers, 401/403/429/503)."""
+monitoredPeriod, unknown numbers, 401/403/429/503). And its Number Verification API (r3.2,
+``/number-verification/v2/verify``) with 3-legged device tokens: issued for a device's
+number by network-based authentication, or by another method (which the API refuses)."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 import secrets
 from collections import deque
 from datetime import UTC, datetime, timedelta
@@ -47,6 +51,9 @@ class FakeCamara:
         self.app.post("/oauth/token")(self.token)
         self.app.post("/sim-swap/v2/check")(self.check)
         self.app.post("/sim-swap/v2/retrieve-date")(self.retrieve_date)
+        self.app.post("/number-verification/v2/verify")(self.verify_number)
+        # device token -> (the device's number, authenticated by the mobile network?)
+        self.device_tokens: dict[str, tuple[str, bool]] = {}
 
     def swapped_hours_ago(self, e164: str, hours: float) -> None:
         self.numbers[e164] = self.now - timedelta(hours=hours)
@@ -108,3 +115,39 @@ class FakeCamara:
         if changed is None:
             return JSONResponse({"latestSimChange": None, "monitoredPeriod": MONITORED_DAYS})
         return JSONResponse({"latestSimChange": changed.isoformat().replace("+00:00", "Z")})
+
+    def device_token(self, e164: str, *, by_network: bool = True) -> str:
+        """A 3-legged token as the operator's authorization server would issue it to an
+        application for the device whose SIM holds ``e164``."""
+        token = secrets.token_urlsafe(24)
+        self.device_tokens[token] = (e164, by_network)
+        return token
+
+    async def verify_number(self, request: Request) -> JSONResponse:
+        auth = request.headers.get("authorization", "")
+        device = self.device_tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
+        if device is None:
+            return _error(401, message="Request not authenticated")
+        if not device[1]:
+            return _error(
+                403,
+                "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK",
+                "Client must authenticate via the mobile network to use this service",
+            )
+        body = await request.json()
+        self.calls.append(body)
+        if not isinstance(body, dict) or len(body) != 1:
+            return _error(400, message="exactly one of phoneNumber and hashedPhoneNumber")
+        if "phoneNumber" in body:
+            number = str(body["phoneNumber"])
+            if not re.fullmatch(r"\+[1-9][0-9]{4,14}", number):
+                return _error(400, message="phoneNumber is not E.164")
+            verified = number == device[0]
+        elif "hashedPhoneNumber" in body:
+            verified = (
+                str(body["hashedPhoneNumber"]).lower()
+                == hashlib.sha256(device[0].encode()).hexdigest()
+            )
+        else:
+            return _error(400, message="exactly one of phoneNumber and hashedPhoneNumber")
+        return JSONResponse({"devicePhoneNumberVerified": verified})

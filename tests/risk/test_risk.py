@@ -13,10 +13,12 @@ from ringfence.errors import ConfigurationError
 from ringfence.phone import normalize
 from ringfence.risk import (
     CamaraSettings,
-    RiskPolicy,
+    NumberVerificationClient,
+    NumberVerificationUnavailable,
     RiskAction,
     RiskContext,
     RiskGate,
+    RiskPolicy,
     SimSwapClient,
     SimSwapUnavailable,
     load_policy,
@@ -236,3 +238,70 @@ def test_the_readme_history_example_loads(tmp_path: Path) -> None:
     path = tmp_path / "risk.toml"
     path.write_text(readme.split("```toml\n", 1)[1].split("```", 1)[0])
     assert load_policy(path).recent_change_days == 14
+
+
+# -- CAMARA Number Verification ----------------------------------------------------------
+
+
+@pytest.fixture
+def numbers(camara) -> Iterator[tuple[FakeCamara, NumberVerificationClient]]:  # type: ignore[no-untyped-def]
+    fake, sim_swap = camara
+    client = NumberVerificationClient(
+        CamaraSettings(
+            number_verification_url=sim_swap.settings.base_url.replace(  # type: ignore[union-attr]
+                "/sim-swap/v2", "/number-verification/v2"
+            )
+        )
+    )
+    yield fake, client
+    client.close()
+
+
+def test_number_verification_client(numbers) -> None:  # type: ignore[no-untyped-def]
+    fake, client = numbers
+    token = fake.device_token(STEADY)
+    assert client.verify(STEADY, token) is True
+    assert client.verify(QUIET, token) is False
+    assert fake.calls[-1] == {"phoneNumber": QUIET}
+    for bad_token, code in (
+        ("not-a-token", "UNAUTHENTICATED"),
+        (
+            fake.device_token(STEADY, by_network=False),
+            "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK",
+        ),
+    ):
+        with pytest.raises(NumberVerificationUnavailable) as failed:
+            client.verify(STEADY, bad_token)
+        assert failed.value.reason == code
+        assert bad_token not in str(failed.value) and STEADY not in repr(failed.value)
+
+
+def test_number_verification_rule(numbers) -> None:  # type: ignore[no-untyped-def]
+    fake, client = numbers
+    gate = RiskGate(number_verification=client)
+    token = fake.device_token(STEADY)
+
+    def decide(action: str, phone: str, device_token: str | None):  # type: ignore[no-untyped-def]
+        context = RiskContext(action=action, phone=normalize(phone), device_token=device_token)
+        decision = gate.assess(context)
+        return decision, next(t for t in decision.trace if t.rule == "number_verification")
+
+    same, entry = decide("recovery", STEADY, token)
+    assert same.action is RiskAction.ALLOW and entry.outcome == "ok"
+    other, entry = decide("recovery", QUIET, token)
+    assert other.action is RiskAction.DENY and [r.code for r in other.reasons] == [
+        "number_not_on_device"
+    ]
+    login, _ = decide("login", QUIET, token)
+    assert login.action is RiskAction.CHALLENGE
+    _, entry = decide("login", QUIET, None)
+    assert entry.outcome == "unavailable" and "no device token" in entry.note
+    refused, entry = decide("recovery", QUIET, fake.device_token(QUIET, by_network=False))
+    assert refused.action is RiskAction.ALLOW and entry.outcome == "unavailable"
+    assert token not in repr(
+        RiskContext(action="login", phone=normalize(STEADY), device_token=token)
+    )
+    unconfigured = RiskGate().assess(RiskContext(action="login", phone=normalize(STEADY)))
+    assert next(t for t in unconfigured.trace if t.rule == "number_verification").outcome == (
+        "unavailable"
+    )

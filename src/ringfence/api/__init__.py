@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ringfence.api import access_log, accounts, errors, factors, receipts, verifications
+from ringfence.api import access_log, accounts, errors, factors, receipts, risk, verifications
 from ringfence.api.limits import BodySizeLimit
 from ringfence.clock import Clock, system_clock
 from ringfence.crypto import Keyring, load_keyring
@@ -65,6 +65,7 @@ def create_app(
     app.include_router(factors.router)
     app.include_router(accounts.router)
     app.include_router(receipts.router)
+    app.include_router(risk.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

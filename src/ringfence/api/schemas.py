@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress
 
 from ringfence.risk import RiskDecision
 from ringfence.verify import Channel, Purpose, Status, Verification
@@ -36,6 +36,25 @@ class VerificationStart(BaseModel):
     account_id: str | None = Field(default=None, min_length=1, max_length=200)
     region: str | None = Field(
         default=None, pattern=r"^[A-Za-z]{2}$", description="Default region for national numbers."
+    )
+    client_ip: IPvAnyAddress | None = Field(
+        default=None,
+        description=(
+            "The end user's IP address as your application saw it. Rate limits and the "
+            "SMS-pumping defence count per end user: the address of the server calling this "
+            "API is never used in its place."
+        ),
+    )
+    device_token: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4096,
+        pattern=r"^[\x21-\x7e]+$",
+        description=(
+            "A CAMARA Number Verification access token your application obtained for the "
+            "user's device through the operator's network-based authentication: the risk "
+            "gate asks the operator whether `to` is that device's number."
+        ),
     )
 
 
@@ -83,3 +102,18 @@ class VerificationOut(BaseModel):
             asked = [r.code for r in risk.reasons if r.action.value != "allow"]
             out.risk = RiskOut(action=risk.action.value, reasons=asked)
         return out
+
+
+class ConversionRow(BaseModel):
+    key: str = Field(description="A region code (FR), or a prefix (+33 6).")
+    sent: int
+    verified: int
+    blocked: int
+    conversion_rate: float | None
+
+
+class ConversionOut(BaseModel):
+    scope: str
+    since: str
+    until: str
+    rows: list[ConversionRow]

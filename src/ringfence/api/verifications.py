@@ -51,8 +51,9 @@ def start_verification(
         purpose=body.purpose,
         locale=body.locale,
         account_id=body.account_id,
-        client_ip=request.client.host if request.client else None,
+        client_ip=str(body.client_ip) if body.client_ip is not None else None,
         region=body.region,
+        device_token=body.device_token,
     )
     background.add_task(_deliver, service, started)
     return VerificationOut.of(started.verification, started.risk)

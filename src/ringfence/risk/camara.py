@@ -1,7 +1,15 @@
-"""A client of the GSMA CAMARA SIM Swap API (``/check`` and ``/retrieve-date``) with OAuth
-client credentials. Configured by ``RINGFENCE_CAMARA_BASE_URL`` (the API root, e.g.
-``https://operator.example/sim-swap/v2``), ``RINGFENCE_CAMARA_TOKEN_URL``,
-``RINGFENCE_CAMARA_CLIENT_ID`` and ``RINGFENCE_CAMARA_CLIENT_SECRET``."""
+"""Clients of two GSMA CAMARA APIs.
+
+* SIM Swap (``/check`` and ``/retrieve-date``) with OAuth client credentials. Configured by
+  ``RINGFENCE_CAMARA_BASE_URL`` (the API root, e.g. ``https://operator.example/sim-swap/v2``),
+  ``RINGFENCE_CAMARA_TOKEN_URL``, ``RINGFENCE_CAMARA_CLIENT_ID`` and
+  ``RINGFENCE_CAMARA_CLIENT_SECRET``.
+* Number Verification (``/verify``), where the operator offers it:
+  ``RINGFENCE_CAMARA_NUMBER_VERIFICATION_URL`` (e.g. ``https://operator.example/
+  number-verification/v2``). Its token is 3-legged: the application gets it for the user's
+  device through the operator's network-based authentication and passes it along; this
+  client only asks whether the number it claims is the device's.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +42,7 @@ class CamaraSettings(BaseSettings):
     token_url: str | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
+    number_verification_url: str | None = None
     timeout: float = 5.0
 
 
@@ -142,3 +151,50 @@ def _camara_code(response: httpx.Response) -> str:
     except (ValueError, AttributeError):
         code = None
     return str(code) if code else f"HTTP_{response.status_code}"
+
+
+class NumberVerificationUnavailable(RingfenceError):
+    """The operator could not say; ``reason`` is its CAMARA code (``UNAUTHENTICATED``,
+    ``PERMISSION_DENIED``, ``NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK``,
+    ...), ``HTTP_<status>``, ``bad_answer`` or ``network``."""
+
+    default_reason = "number_verification_unavailable"
+
+
+class NumberVerificationClient:
+    """Asks the operator whether a number is the one of the device that obtained a token."""
+
+    def __init__(self, settings: CamaraSettings, transport: httpx.BaseTransport | None = None):
+        if not settings.number_verification_url:
+            raise RingfenceError(
+                "the Number Verification client needs RINGFENCE_CAMARA_NUMBER_VERIFICATION_URL",
+                reason="camara_not_configured",
+            )
+        self.url = settings.number_verification_url.rstrip("/") + "/verify"
+        self._client = httpx.Client(timeout=settings.timeout, transport=transport)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def verify(self, e164: str, device_token: str) -> bool:
+        """Whether ``e164`` is the number of the device ``device_token`` was issued to."""
+        headers = {"Authorization": f"Bearer {device_token}", "x-correlator": str(uuid.uuid4())}
+        try:
+            response = self._client.post(self.url, json={"phoneNumber": e164}, headers=headers)
+        except httpx.TransportError:
+            raise NumberVerificationUnavailable(
+                "the operator is unreachable", reason="network"
+            ) from None
+        if response.status_code != 200:
+            raise NumberVerificationUnavailable(
+                f"the operator answered HTTP {response.status_code}", reason=_camara_code(response)
+            )
+        try:
+            verified = response.json().get("devicePhoneNumberVerified")
+        except (ValueError, AttributeError):
+            verified = None
+        if not isinstance(verified, bool):
+            raise NumberVerificationUnavailable(
+                "the operator's answer has no 'devicePhoneNumberVerified'", reason="bad_answer"
+            )
+        return verified

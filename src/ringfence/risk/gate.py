@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ringfence.clock import Clock, system_clock
-from ringfence.risk.camara import CamaraSettings, SimSwapClient
+from ringfence.risk.camara import CamaraSettings, NumberVerificationClient, SimSwapClient
 from ringfence.risk.model import SEVERITY, RiskAction, RiskContext, RiskDecision
 from ringfence.risk.policy import RiskPolicy, load_policy
 from ringfence.risk.rules import RuleDeps, registered_rules
@@ -30,20 +30,28 @@ class RiskGate:
         policy: RiskPolicy | None = None,
         sim_swap: SimSwapClient | None = None,
         clock: Clock = system_clock,
+        number_verification: NumberVerificationClient | None = None,
     ):
-        self.deps = RuleDeps(policy=policy or RiskPolicy(), sim_swap=sim_swap, clock=clock)
+        self.deps = RuleDeps(
+            policy=policy or RiskPolicy(),
+            sim_swap=sim_swap,
+            number_verification=number_verification,
+            clock=clock,
+        )
 
     @classmethod
     def from_settings(cls, clock: Clock = system_clock) -> RiskGate:
-        """The policy from ``RINGFENCE_RISK_POLICY`` (TOML), the SIM swap client from
-        ``RINGFENCE_CAMARA_*`` (none without a base URL)."""
+        """The policy from ``RINGFENCE_RISK_POLICY`` (TOML), the CAMARA clients from
+        ``RINGFENCE_CAMARA_*`` (none without their URLs)."""
         camara = CamaraSettings()
-        client = SimSwapClient(camara) if camara.base_url else None
-        return cls(load_policy(RiskSettings().policy), client, clock)
+        sim_swap = SimSwapClient(camara) if camara.base_url else None
+        numbers = NumberVerificationClient(camara) if camara.number_verification_url else None
+        return cls(load_policy(RiskSettings().policy), sim_swap, clock, numbers)
 
     def close(self) -> None:
-        if self.deps.sim_swap is not None:
-            self.deps.sim_swap.close()
+        for client in (self.deps.sim_swap, self.deps.number_verification):
+            if client is not None:
+                client.close()
 
     def assess(self, context: RiskContext) -> RiskDecision:
         trace = [rule(context, self.deps) for rule in registered_rules().values()]

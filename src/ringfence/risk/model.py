@@ -75,6 +75,8 @@ class RiskContext:
         accounts_with_phone: how many accounts hold the number now (``None``: unknown).
         ip, ip_country, user_agent: the request, as far as the caller knows it.
         traffic: the SMS-pumping counters for this send (``None``: not counted).
+        device_token: a CAMARA Number Verification access token the application obtained
+            for the user's device by network-based authentication (a secret: not in repr).
     """
 
     action: str
@@ -88,6 +90,7 @@ class RiskContext:
     ip_country: str | None = None
     user_agent: str | None = None
     traffic: TrafficSnapshot | None = None
+    device_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

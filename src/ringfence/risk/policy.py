@@ -18,6 +18,9 @@
     recent_change_for = ["recovery", "phone_change", "step_up"]
     new_number_for = ["login", "step_up", "recovery"]    # a number nobody holds
     shared_by_accounts = 3                 # a number this many accounts hold
+    [number_verification.on_mismatch]     # the device's number is another one (CAMARA)
+    recovery = "deny"
+    login = "challenge"
     [geo]                                  # permissions per destination country and channel
     default = "allow"                      # allow, deny or monitor
     high_risk = ["BD", "IL", "NG", ...]    # see HIGH_RISK_COUNTRIES
@@ -139,6 +142,15 @@ class RiskPolicy:
         }
     )
     sim_swap_cache_seconds: int = 300
+    number_mismatch: dict[str, RiskAction] = field(
+        default_factory=lambda: {
+            "recovery": RiskAction.DENY,
+            "phone_change": RiskAction.DENY,
+            "step_up": RiskAction.CHALLENGE,
+            "login": RiskAction.CHALLENGE,
+            "signup": RiskAction.CHALLENGE,
+        }
+    )
     no_sms_line_types: tuple[str, ...] = (
         "premium_rate",
         "shared_cost",
@@ -185,6 +197,10 @@ def _apply(policy: RiskPolicy, data: dict[str, Any]) -> RiskPolicy:
                 **_actions(sim.get("when_unavailable", {})),
             },
             sim_swap_cache_seconds=int(sim.get("cache_seconds", policy.sim_swap_cache_seconds)),
+            number_mismatch={
+                **policy.number_mismatch,
+                **_actions(data.get("number_verification", {}).get("on_mismatch", {})),
+            },
             no_sms_line_types=tuple(line.get("no_sms", policy.no_sms_line_types)),
             challenge_voip_for=tuple(line.get("challenge_voip_for", policy.challenge_voip_for)),
             recent_change_days=int(history.get("recent_change_days", policy.recent_change_days)),

@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 
 from ringfence.clock import Clock, system_clock
 from ringfence.phone import NumberType
-from ringfence.risk.camara import SimSwapClient, SimSwapUnavailable
+from ringfence.risk.camara import (
+    NumberVerificationClient,
+    NumberVerificationUnavailable,
+    SimSwapClient,
+    SimSwapUnavailable,
+)
 from ringfence.risk.model import RiskAction, RiskContext, RiskReason, TraceEntry
 from ringfence.risk.policy import GeoPermission, RiskPolicy
 
@@ -20,6 +25,7 @@ class RuleDeps:
 
     policy: RiskPolicy
     sim_swap: SimSwapClient | None = None
+    number_verification: NumberVerificationClient | None = None
     clock: Clock = system_clock
     cache: dict[tuple[str, int], tuple[bool, float]] = field(default_factory=dict)
 
@@ -146,6 +152,29 @@ def geo(context: RiskContext, deps: RuleDeps) -> TraceEntry:
     return TraceEntry("geo", "flagged", (reason,), note=note)
 
 
+def number_verification(context: RiskContext, deps: RuleDeps) -> TraceEntry:
+    """CAMARA Number Verification: is the number the one of the device the user is on?
+    Consulted when the operator offers it and the application passes the device's token;
+    a failure to answer asks nothing more (the signal is optional)."""
+    client = deps.number_verification
+    if client is None:
+        note = "RINGFENCE_CAMARA_NUMBER_VERIFICATION_URL is not set"
+        return TraceEntry("number_verification", "unavailable", note=note)
+    if not context.device_token:
+        note = "no device token from the operator's network authentication"
+        return TraceEntry("number_verification", "unavailable", note=note)
+    try:
+        verified = client.verify(context.phone.e164, context.device_token)
+    except NumberVerificationUnavailable as exc:
+        note = f"operator answer unavailable ({exc.reason_code})"
+        return TraceEntry("number_verification", "unavailable", note=note)
+    if verified:
+        return TraceEntry("number_verification", "ok", note="the device's number is this number")
+    action = deps.policy.number_mismatch.get(context.action, RiskAction.CHALLENGE)
+    reason = RiskReason("number_not_on_device", "the device's number is another number", action)
+    return TraceEntry("number_verification", "flagged", (reason,))
+
+
 def _register_builtins() -> None:
     # Imported here: the pumping module builds on this one.
     from ringfence.risk.pumping import pumping
@@ -155,6 +184,7 @@ def _register_builtins() -> None:
     register_rule("history", account_history)
     register_rule("pumping", pumping)
     register_rule("sim_swap", sim_swap)
+    register_rule("number_verification", number_verification)
 
 
 _register_builtins()

@@ -46,7 +46,7 @@ class ServiceCore:
     app_name: str
     listeners: list[Callable[[Event], None]]
     risk: RiskGate | None
-    traffic: TrafficCounters | None
+    traffic: TrafficCounters
     email_sender: SmtpEmailSender | Literal[False] | None
     _closers: list[Callable[[], None]]
     _cipher: FieldCipher

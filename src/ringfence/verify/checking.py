@@ -45,7 +45,7 @@ class CheckOperations(ServiceCore):
                 if approved is not None:
                     if row.account_id is not None:
                         records.reset_account(connection, row.account_id)
-                    if self.traffic is not None and row.traffic:
+                    if row.traffic:
                         # counted on the day the code went out, to balance that day's sends
                         sent_on = aware(row.last_sent_at, now).astimezone(UTC).date()
                         self.traffic.count(connection, row.traffic, sent_on, verified=1)

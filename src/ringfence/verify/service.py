@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -57,6 +57,15 @@ class Started:
     verification: Verification
     message: OutgoingMessage | None
     risk: RiskDecision | None = None
+
+
+@dataclass(frozen=True)
+class _Request:
+    """Who asks: the account, the end user's address, the device's operator token."""
+
+    account_id: str | None
+    client_ip: str | None
+    device_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,7 @@ class VerificationService(CheckOperations):
         account_id: str | None = None,
         client_ip: str | None = None,
         region: str | None = None,
+        device_token: str | None = None,
     ) -> Verification:
         """Send a code to ``to`` and return the pending verification (see :meth:`prepare`;
         this also delivers the message, raising ``DeliveryFailed`` if no channel takes it)."""
@@ -195,6 +205,7 @@ class VerificationService(CheckOperations):
             account_id=account_id,
             client_ip=client_ip,
             region=region,
+            device_token=device_token,
         )
         self.dispatch(started)
         return started.verification
@@ -209,9 +220,14 @@ class VerificationService(CheckOperations):
         account_id: str | None = None,
         client_ip: str | None = None,
         region: str | None = None,
+        device_token: str | None = None,
     ) -> Started:
         """Create a verification, or resend a new code for the live one of the same number
         and purpose, without delivering yet.
+
+        ``client_ip`` is the end user's address (rate limits and the pumping counters count
+        per end user); ``device_token`` a CAMARA Number Verification token for the user's
+        device, for the risk gate.
 
         Raises:
             InvalidPhoneNumber: ``to`` is not a valid number.
@@ -223,7 +239,8 @@ class VerificationService(CheckOperations):
         number = to if isinstance(to, PhoneNumber) else normalize(to, region)
         now = self.clock.now()
         self._refuse_locked(account_id, now)
-        assessed = self._assess(number, channel, purpose, account_id, client_ip, now)
+        request = _Request(account_id, client_ip, device_token)
+        assessed = self._assess(number, channel, purpose, request, now)
         if self.limiter is not None:
             self.limiter.hit(rate_keys(self._indexer, number, account_id, client_ip))
         to_index = self._indexer.exact(number.e164)
@@ -261,15 +278,15 @@ class VerificationService(CheckOperations):
         number: PhoneNumber,
         channel: Channel,
         purpose: Purpose,
-        account_id: str | None,
-        client_ip: str | None,
+        request: _Request,
         now: datetime,
     ) -> _Assessed:
         """Ask the risk gate (with today's traffic counters for this send); record its
         decision; refuse on ``deny``, counting the refusal."""
-        if self.risk is None or self.traffic is None:
+        if self.risk is None:
             return _Assessed(None, None)
-        keys = self.traffic.keys(number, client_ip)
+        account_id = request.account_id
+        keys = self.traffic.keys(number, request.client_ip)
         baseline_days = self.risk.deps.policy.pumping.baseline_days
         traffic = self.traffic.snapshot(keys, _day(now), baseline_days)
         with self.engine.connect() as connection:
@@ -283,8 +300,9 @@ class VerificationService(CheckOperations):
             account_id=account_id,
             phone_added_at=aware(added_at, now) if added_at else None,
             accounts_with_phone=holders,
-            ip=client_ip,
+            ip=request.client_ip,
             traffic=traffic,
+            device_token=request.device_token,
         )
         decision = self.risk.assess(context)
         explained = decision.to_dict()
@@ -418,7 +436,7 @@ class VerificationService(CheckOperations):
     ) -> None:
         # A simulated send counts zero through the same statement, so that a recovery for
         # an unknown number costs what a real one costs.
-        if self.traffic is not None and pairs:
+        if pairs:
             self.traffic.count(connection, pairs, _day(now), sent=0 if simulated else 1)
 
 
