@@ -15,6 +15,7 @@ from ringfence.risk.model import (
     RiskDecision,
     RiskReason,
     TraceEntry,
+    TrafficSnapshot,
 )
 from ringfence.risk.policy import RiskPolicy, load_policy
 from ringfence.risk.rules import RuleDeps, register_rule
@@ -33,6 +34,7 @@ __all__ = [
     "SimSwapClient",
     "SimSwapUnavailable",
     "TraceEntry",
+    "TrafficSnapshot",
     "load_policy",
     "register_rule",
 ]
