@@ -33,7 +33,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -198,22 +198,20 @@ def seed_history(
 
 @dataclass
 class Outcome:
-    sent: Counter[str]
-    blocked: Counter[str]
+    sent: Counter[str] = field(default_factory=Counter)
+    blocked: Counter[str] = field(default_factory=Counter)
+    blocked_by_country: Counter[str] = field(default_factory=Counter)
+    legit_by_country: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
     cost: float = 0.0
     cost_attack: float = 0.0
     seconds: float = 0.0
-    blocked_by_country: Counter[str] | None = None
-    legit_by_country: Counter[str] | None = None
-    reasons: Counter[str] | None = None
 
 
 def replay(counters: TrafficCounters, gate: RiskGate | None, requests: list[Request]) -> Outcome:
     """Every request through the gate and the counters, approvals when they fall due."""
     price = {region: p for region, _, p in COUNTRIES}
-    outcome = Outcome(
-        Counter(), Counter(), blocked_by_country=Counter(), legit_by_country=Counter()
-    )
+    outcome = Outcome()
     events: list[tuple[datetime, int, Request | None, list[list[str]] | None]] = []
     for i, request in enumerate(requests):
         heapq.heappush(events, (request.at, i, request, None))
@@ -333,14 +331,11 @@ def report(results: dict[str, Outcome], legit_total: int, attack_total: int) -> 
     ours = results["adaptive"]
     attack = ours.blocked["attack"] / attack_total if attack_total else 1.0
     legit = ours.blocked["legit"] / legit_total
-    assert ours.blocked_by_country is not None
-    assert ours.legit_by_country is not None
     worst = ", ".join(
         f"{region} {count}/{ours.legit_by_country[region]}"
         for region, count in ours.blocked_by_country.most_common(5)
     )
     print(f"\nadaptive: legitimate requests blocked, by country: {worst or 'none'}")
-    assert ours.reasons is not None
     print(f"adaptive: reasons of refusals: {dict(sorted(ours.reasons.items()))}")
     print(f"rules consulted: {', '.join(registered_rules())}")
     print(

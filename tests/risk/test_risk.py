@@ -231,6 +231,12 @@ def test_the_readme_policy_example_loads(tmp_path: Path) -> None:
     assert policy.sim_swap_on_swap["login"] is RiskAction.DENY
     assert policy.sim_swap_when_unavailable["recovery"] is RiskAction.DENY
     assert policy.challenge_voip_for == ("recovery", "phone_change")
+    assert policy.number_mismatch["login"] is RiskAction.DENY
+    assert policy.geo.permission("CU", "sms").value == "deny"
+    assert policy.geo.permission("PK", "voice").value == "deny"
+    assert policy.geo.permission("FR", "voice").value == "monitor"
+    assert policy.geo.permission("BD", "sms").value == "allow"  # the list was replaced
+    assert policy.pumping.mode == "enforce"
 
 
 def test_the_readme_history_example_loads(tmp_path: Path) -> None:
