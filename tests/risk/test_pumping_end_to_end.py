@@ -124,3 +124,28 @@ def test_conversion_metrics(guarded: LiveServer) -> None:
     assert samples[("ringfence_conversion_rate", "country", "DE")] == 1.0
     assert samples[("ringfence_codes_sent", "prefix", "+33 6")] == 1.0
     assert "612345678" not in text
+
+
+def test_plugin_rules_see_the_end_users_request(guarded: LiveServer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ringfence.risk import TraceEntry, register_rule
+    from ringfence.risk import rules as rules_module
+
+    monkeypatch.setattr(rules_module, "_RULES", dict(rules_module._RULES))
+    seen = []
+
+    def spy(context, deps):  # type: ignore[no-untyped-def]
+        seen.append((context.ip, context.ip_country, context.user_agent))
+        return TraceEntry("spy", "ok")
+
+    register_rule("spy", spy)
+    body = {
+        "to": "+33612345678",
+        "client_ip": "2001:db8::7",
+        "client_country": "DE",
+        "user_agent": "Mozilla/5.0",
+    }
+    with guarded.client() as http:
+        assert http.post("/v1/verifications", json=body).status_code == 201
+        for bad in ({"client_country": "de"}, {"client_country": "DEU"}, {"user_agent": "x" * 600}):
+            assert http.post("/v1/verifications", json={**body, **bad}).status_code == 422
+    assert seen == [("2001:db8::7", "DE", "Mozilla/5.0")]

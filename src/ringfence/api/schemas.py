@@ -45,6 +45,14 @@ class VerificationStart(BaseModel):
             "API is never used in its place."
         ),
     )
+    client_country: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="The end user's IP country (ISO 3166-1 alpha-2), if you know it.",
+    )
+    user_agent: str | None = Field(
+        default=None, max_length=512, description="The end user's User-Agent, for risk rules."
+    )
     device_token: str | None = Field(
         default=None,
         min_length=1,

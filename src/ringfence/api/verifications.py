@@ -54,6 +54,8 @@ def start_verification(
         client_ip=str(body.client_ip) if body.client_ip is not None else None,
         region=body.region,
         device_token=body.device_token,
+        client_country=body.client_country,
+        user_agent=body.user_agent,
     )
     background.add_task(_deliver, service, started)
     return VerificationOut.of(started.verification, started.risk)

@@ -65,6 +65,8 @@ class _Request:
 
     account_id: str | None
     client_ip: str | None
+    client_country: str | None = None
+    user_agent: str | None = None
     device_token: str | None = field(default=None, repr=False)
 
 
@@ -183,30 +185,10 @@ class VerificationService(CheckOperations):
 
     # -- start ------------------------------------------------------------------------
 
-    def start(
-        self,
-        to: str | PhoneNumber,
-        *,
-        channel: Channel | str = Channel.SMS,
-        purpose: Purpose | str = Purpose.LOGIN,
-        locale: str | None = None,
-        account_id: str | None = None,
-        client_ip: str | None = None,
-        region: str | None = None,
-        device_token: str | None = None,
-    ) -> Verification:
-        """Send a code to ``to`` and return the pending verification (see :meth:`prepare`;
-        this also delivers the message, raising ``DeliveryFailed`` if no channel takes it)."""
-        started = self.prepare(
-            to,
-            channel=channel,
-            purpose=purpose,
-            locale=locale,
-            account_id=account_id,
-            client_ip=client_ip,
-            region=region,
-            device_token=device_token,
-        )
+    def start(self, to: str | PhoneNumber, **options: Any) -> Verification:
+        """Send a code to ``to`` and return the pending verification: :meth:`prepare` with
+        the same keyword options, then delivery (``DeliveryFailed`` if no channel takes it)."""
+        started = self.prepare(to, **options)
         self.dispatch(started)
         return started.verification
 
@@ -221,13 +203,16 @@ class VerificationService(CheckOperations):
         client_ip: str | None = None,
         region: str | None = None,
         device_token: str | None = None,
+        client_country: str | None = None,
+        user_agent: str | None = None,
     ) -> Started:
         """Create a verification, or resend a new code for the live one of the same number
         and purpose, without delivering yet.
 
         ``client_ip`` is the end user's address (rate limits and the pumping counters count
-        per end user); ``device_token`` a CAMARA Number Verification token for the user's
-        device, for the risk gate.
+        per end user); ``client_country`` and ``user_agent`` describe the end user's request
+        and ``device_token`` is a CAMARA Number Verification token for the user's device,
+        all for the risk gate.
 
         Raises:
             InvalidPhoneNumber: ``to`` is not a valid number.
@@ -239,7 +224,7 @@ class VerificationService(CheckOperations):
         number = to if isinstance(to, PhoneNumber) else normalize(to, region)
         now = self.clock.now()
         self._refuse_locked(account_id, now)
-        request = _Request(account_id, client_ip, device_token)
+        request = _Request(account_id, client_ip, client_country, user_agent, device_token)
         assessed = self._assess(number, channel, purpose, request, now)
         if self.limiter is not None:
             self.limiter.hit(rate_keys(self._indexer, number, account_id, client_ip))
@@ -301,6 +286,8 @@ class VerificationService(CheckOperations):
             phone_added_at=aware(added_at, now) if added_at else None,
             accounts_with_phone=holders,
             ip=request.client_ip,
+            ip_country=request.client_country,
+            user_agent=request.user_agent,
             traffic=traffic,
             device_token=request.device_token,
         )
