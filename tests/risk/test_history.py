@@ -59,3 +59,25 @@ def test_service_feeds_the_binding_date(service, clock) -> None:
     clock.advance(days=8)
     later = service.prepare(NUMBER, purpose="step_up", account_id="acct-h")
     assert later.risk is not None and later.risk.reasons == []
+
+
+def test_service_says_whether_the_number_is_new_to_the_system(service, clock) -> None:  # type: ignore[no-untyped-def]
+    service.risk = RiskGate(clock=clock)
+    contacts: set[str] = set()
+    asked: list[str] = []
+
+    def known(number):  # type: ignore[no-untyped-def]
+        asked.append(number.e164)
+        return number.e164 in contacts
+
+    service.known_number = known
+    unknown = service.prepare(NUMBER, purpose="login")
+    assert unknown.risk is not None
+    assert [r.code for r in unknown.risk.reasons] == ["number_new_to_system"]
+    contacts.add(NUMBER.e164)
+    clock.advance(minutes=11)
+    held = service.prepare(NUMBER, purpose="login")
+    assert held.risk is not None and held.risk.reasons == []
+    before = len(asked)
+    service.prepare("+33798765432", purpose="signup")  # the policy does not ask for signups
+    assert len(asked) == before

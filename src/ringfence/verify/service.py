@@ -225,17 +225,14 @@ class VerificationService(CheckOperations):
         now = self.clock.now()
         self._refuse_locked(account_id, now)
         request = _Request(account_id, client_ip, client_country, user_agent, device_token)
-        assessed = self._assess(number, channel, purpose, request, now)
+        known = self._known(number, purpose)
+        assessed = self._assess(number, channel, purpose, request, known, now)
         if self.limiter is not None:
             self.limiter.hit(rate_keys(self._indexer, number, account_id, client_ip))
         to_index = self._indexer.exact(number.e164)
         with self.engine.connect() as connection:
             live = records.latest_pending(connection, to_index, purpose.value, now)
-        simulated = (
-            purpose is Purpose.RECOVERY
-            and self.known_number is not None
-            and not self.known_number(number)
-        )
+        simulated = purpose is Purpose.RECOVERY and known is False
         code = new_code(self.policy.code_length)
         body = compose(
             code,
@@ -264,6 +261,7 @@ class VerificationService(CheckOperations):
         channel: Channel,
         purpose: Purpose,
         request: _Request,
+        known: bool | None,
         now: datetime,
     ) -> _Assessed:
         """Ask the risk gate (with today's traffic counters for this send); record its
@@ -285,6 +283,7 @@ class VerificationService(CheckOperations):
             account_id=account_id,
             phone_added_at=aware(added_at, now) if added_at else None,
             accounts_with_phone=holders,
+            number_known=True if holders else known,
             ip=request.client_ip,
             ip_country=request.client_country,
             user_agent=request.user_agent,
@@ -308,6 +307,17 @@ class VerificationService(CheckOperations):
             denying = next(r for r in decision.reasons if r.action is RiskAction.DENY)
             raise RiskDenied(decision, denying.code)
         return _Assessed(decision, keys)
+
+    def _known(self, number: PhoneNumber, purpose: Purpose) -> bool | None:
+        """Whether a contact holds the number, where it matters: a recovery to an unknown
+        number is simulated, and the risk policy may challenge numbers new to the system.
+        ``None``: not asked."""
+        if self.known_number is None:
+            return None
+        asked = purpose is Purpose.RECOVERY or (
+            self.risk is not None and purpose.value in self.risk.deps.policy.new_number_for
+        )
+        return self.known_number(number) if asked else None
 
     def dispatch(self, started: Started) -> None:
         """Deliver the message of a started verification through the channels in order."""
