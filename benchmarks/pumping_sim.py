@@ -45,7 +45,7 @@ from ringfence.phone import PhoneNumber, normalize
 from ringfence.risk import RiskAction, RiskContext, RiskGate
 from ringfence.risk.policy import PumpingPolicy, RiskPolicy
 from ringfence.risk.rules import registered_rules
-from ringfence.risk.traffic import TrafficCounters, TrafficKeys
+from ringfence.risk.traffic import COUNTERS, TrafficCounters, TrafficKeys
 from ringfence.store import make_engine, upgrade
 
 # Destination, UTC offset (hours) and an illustrative price per SMS in US dollars.
@@ -176,10 +176,10 @@ def _ip(rng: random.Random) -> str:
     )
 
 
-def seed_history(
+def history(
     counters: TrafficCounters, volumes: dict[str, int], people: dict[str, Numbers], seed: int
-) -> None:
-    """Fourteen days of legitimate traffic, as the counters would have recorded it."""
+) -> list[dict[str, object]]:
+    """Fourteen days of legitimate traffic, as the counters would have recorded them."""
     totals: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0])
     keys: dict[str, TrafficKeys] = {}
     for back in range(1, BASELINE_DAYS + 1):
@@ -191,9 +191,10 @@ def seed_history(
                 tally = totals[(day, scope, value)]
                 tally[0] += 1
                 tally[1] += request.verifies_after is not None
-    with counters.engine.begin() as connection:
-        for (day, scope, value), (sent, verified) in totals.items():
-            counters.count(connection, [[scope, value]], day, sent=sent, verified=verified)
+    return [
+        {"day": day, "scope": scope, "key": value, "sent": sent, "verified": verified, "blocked": 0}
+        for (day, scope, value), (sent, verified) in totals.items()
+    ]
 
 
 @dataclass
@@ -297,15 +298,18 @@ def main() -> None:
         f"{BASELINE_DAYS} days of history"
     )
     results: dict[str, Outcome] = {}
+    indexer = BlindIndexer(keyring)
     with tempfile.TemporaryDirectory() as workdir:
+        past: list[dict[str, object]] | None = None
         for name, policy in defences:
             url = args.db or f"sqlite:///{Path(workdir) / (name + '.db')}"
             engine = make_engine(url)
             upgrade(engine)
+            counters = TrafficCounters(engine, indexer)
+            past = past or history(counters, volumes, people, args.seed)
             with engine.begin() as connection:
-                connection.exec_driver_sql("DELETE FROM traffic_counters")
-            counters = TrafficCounters(engine, BlindIndexer(keyring))
-            seed_history(counters, volumes, people, args.seed)
+                connection.execute(COUNTERS.delete())
+                connection.execute(COUNTERS.insert(), past)
             gate = None if policy is None else RiskGate(policy=policy)
             results[name] = replay(counters, gate, requests)
             engine.dispose()

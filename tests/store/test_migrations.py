@@ -29,6 +29,8 @@ ALL_TABLES = {
     "deliveries",
     "webhook_deliveries",
     "account_contacts",
+    "traffic_counters",
+    "audit_head",
 }
 
 

@@ -231,6 +231,23 @@ class AuditEventRow(Base):
     subject_id: Mapped[str] = mapped_column(String(64), index=True)
     actor: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The hash chain: entry n's hash covers its content and entry n-1's hash, so a changed,
+    # removed or reordered entry breaks every hash after it (``ringfence audit verify``).
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditHeadRow(Base):
+    """The chain's head: the last sequence number and hash. Every append updates this one
+    row first, which serializes appends (a fork is impossible) and lets verification notice
+    entries cut off the end."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class TotpFactorRow(Base):
