@@ -43,6 +43,11 @@ def guarded_server(db_url, keyring, operator) -> Iterator[LiveServer]:  # type: 
 
 
 def test_sim_swap_denies_recovery_and_challenges_login(guarded_server: LiveServer) -> None:
+    from ringfence.contacts import ContactStore
+
+    service = guarded_server.service
+    customers = ContactStore(service.engine, service.keyring)  # shares the server's engine
+    customers.add_contact(name="Customer", phones=[SWAPPED])
     with guarded_server.client() as http:
         denied = http.post("/v1/verifications", json={"to": SWAPPED, "purpose": "recovery"})
         assert denied.status_code == 403
@@ -50,7 +55,6 @@ def test_sim_swap_denies_recovery_and_challenges_login(guarded_server: LiveServe
         login = http.post("/v1/verifications", json={"to": SWAPPED, "purpose": "login"})
         assert login.status_code == 201
         assert login.json()["risk"] == {"action": "challenge", "reasons": ["sim_swap"]}
-    service = guarded_server.service
     import time
 
     deadline = time.monotonic() + 10

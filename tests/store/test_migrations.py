@@ -31,6 +31,9 @@ ALL_TABLES = {
     "account_contacts",
     "traffic_counters",
     "audit_head",
+    "consent_events",
+    "suppressions",
+    "registry_imports",
 }
 
 

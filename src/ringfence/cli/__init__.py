@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from ringfence.cli import audit, clean, contacts, keys, phone, risk, server
+from ringfence.cli import audit, clean, compliance, contacts, keys, phone, risk, server
 from ringfence.cli._output import fail
 from ringfence.errors import RingfenceError
 
@@ -44,6 +44,8 @@ app.add_typer(server.apikeys_app, name="apikeys")
 app.command(name="outbox")(server.outbox)
 app.add_typer(risk.app, name="risk")
 app.add_typer(audit.app, name="audit")
+app.add_typer(compliance.consent_app, name="consent")
+app.add_typer(compliance.suppression_app, name="suppression")
 
 
 def main() -> None:

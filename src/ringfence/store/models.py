@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -339,3 +340,70 @@ class TrafficCounterRow(Base):
     sent: Mapped[int] = mapped_column(Integer, default=0)
     verified: Mapped[int] = mapped_column(Integer, default=0)
     blocked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConsentEventRow(Base):
+    """One entry of the append-only consent ledger: consent to contact a number (bound to
+    the number's blind index, not to a person) by a channel, for a purpose and a brand,
+    granted or revoked, with its evidence sealed."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (
+        Index("ix_consent_events_selector", "phone_index", "channel", "purpose", "brand"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ref: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    phone_index: Mapped[bytes] = mapped_column(LargeBinary(16))
+    key_version: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(16))
+    brand: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(8))
+    # When the person gave or withdrew it (the law counts from here), and when we wrote it.
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A revocation must be honoured by then (US TCPA: 10 business days).
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lawful_basis: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(32))
+    disclosure_version: Mapped[str | None] = mapped_column(String(64))
+    # AES-GCM of the evidence JSON (disclosure text, source form, IP, user agent, note).
+    evidence_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    actor: Mapped[str | None] = mapped_column(String(100))
+
+
+class SuppressionRow(Base):
+    """A number not to contact, for a brand and a channel (``*``: all): internal
+    do-not-contact lists and national do-not-call registries. Only the number's keyed hash
+    is kept, so the entry can outlive the person's erasure."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("phone_index", "list_name", "brand", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    phone_index: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
+    key_version: Mapped[int] = mapped_column(Integer)
+    list_name: Mapped[str] = mapped_column(String(32), index=True)
+    brand: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(100))
+
+
+class RegistryImportRow(Base):
+    """One import of a national do-not-call registry file: which registry, its version and
+    date (scrubbing refuses a registry older than the law allows), what was read."""
+
+    __tablename__ = "registry_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # (``registry`` is taken: SQLAlchemy's declarative base uses the name.)
+    registry_name: Mapped[str] = mapped_column(String(8), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    registry_date: Mapped[date] = mapped_column(Date)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    area_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
