@@ -165,3 +165,15 @@ def test_consent_follows_the_number_through_merge_and_unmerge(db_url, keyring, c
         unmerge(store, record)
         assert states(first) == {US_E164: True}
         assert states(second) == {US_E164: True, FR: False}
+
+
+def test_moments_with_any_offset_compare_as_instants(ledger, clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timezone
+
+    new_york = timezone(timedelta(hours=-5))
+    ledger.grant(US, received_at=clock.now().astimezone(new_york), **MARKETING)
+    same_instant = clock.now().astimezone(new_york)
+    assert ledger.state(US, at=same_instant, **MARKETING).granted
+    assert not ledger.state(US, at=same_instant - timedelta(seconds=1), **MARKETING).granted
+    assert ledger.history(US)[0].received_at == clock.now()
+    assert ledger.state(US, **MARKETING).since == clock.now()

@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, insert, select
@@ -93,8 +93,9 @@ class ConsentLedger:
         channel, purpose = _channel(channel), _purpose(purpose)
         evidence = evidence or Evidence()
         _check_evidence(evidence)
-        now = self.clock.now()
-        received = received_at or now
+        # UTC throughout: SQLite stores wall times without their offset.
+        now = _utc(self.clock.now())
+        received = _utc(received_at or now)
         if received > now:
             raise ComplianceError("received_at is in the future", reason="received_in_future")
         deadline = (
@@ -158,7 +159,7 @@ class ConsentLedger:
     ) -> ConsentState:
         """Whether the number may be contacted so at ``at`` (default: now)."""
         number = phone if isinstance(phone, PhoneNumber) else normalize(phone, region)
-        moment = at or self.clock.now()
+        moment = _utc(at or self.clock.now())
         query = (
             select(E.id, E.kind, E.received_at)
             .where(
@@ -176,7 +177,8 @@ class ConsentLedger:
             latest = connection.execute(query).first()
         if latest is None:
             return ConsentState(False)
-        return ConsentState(latest.kind == ConsentKind.GRANT.value, latest.received_at, latest.id)
+        granted = latest.kind == ConsentKind.GRANT.value
+        return ConsentState(granted, _utc(latest.received_at), latest.id)
 
     def history(self, phone: PhoneNumber | str, *, region: str | None = None) -> list[ConsentEvent]:
         """Every event of the number, oldest first, evidence unsealed."""
@@ -210,9 +212,9 @@ class ConsentLedger:
             channel=ContactChannel(values["channel"]),
             purpose=ContactPurpose(values["purpose"]),
             brand=values["brand"],
-            received_at=values["received_at"],
-            recorded_at=values["recorded_at"],
-            deadline=values["deadline"],
+            received_at=_utc(values["received_at"]),
+            recorded_at=_utc(values["recorded_at"]),
+            deadline=_utc(values["deadline"]) if values["deadline"] else None,
             evidence=evidence,
             actor=values["actor"],
         )
@@ -221,6 +223,10 @@ class ConsentLedger:
     def _transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as connection:
             yield connection
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _channel(value: ContactChannel | str) -> ContactChannel:
