@@ -265,3 +265,50 @@ class FakeSns(Fake):
             "</PublishResponse>"
         )
         return Response(xml, media_type="text/xml")
+
+
+class FakeTwilioLookup(FakeTwilio):
+    """Twilio Lookup v2 ``GET /v2/PhoneNumbers/{PhoneNumber}`` with
+    ``Fields=reassigned_number`` and ``LastVerifiedDate=YYYYMMDD`` (basic auth): the number
+    counts as reassigned when it was disconnected after that date."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.app.get("/v2/PhoneNumbers/{number}")(self._lookup)
+        # E.164 -> the date its previous holder was disconnected
+        self.disconnected: dict[str, str] = {}
+        self.lookups: list[dict[str, str]] = []
+
+    async def _lookup(self, number: str, request: Request) -> Response:
+        expected = "Basic " + base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+        if request.headers.get("authorization") != expected:
+            return self._error(401, 20003, "Authenticate")
+        if self.failures:
+            failure = self.failures.popleft()
+            return self._error(failure.status, int(failure.code), "injected failure")
+        params = dict(request.query_params)
+        self.lookups.append({"number": number, **params})
+        if not re.fullmatch(r"\+?[1-9]\d{6,14}", number):
+            return self._error(404, 20404, "The requested resource was not found")
+        body: dict[str, object] = {
+            "calling_country_code": "1",
+            "country_code": "US",
+            "phone_number": number,
+            "valid": True,
+            "validation_errors": [],
+            "reassigned_number": None,
+        }
+        if "reassigned_number" in params.get("Fields", "").split(","):
+            last = params.get("LastVerifiedDate", "")
+            body["reassigned_number"] = {
+                "last_verified_date": f"{last[:4]}-{last[4:6]}-{last[6:]}",
+                "is_number_reassigned": self._answer(number, last),
+                "error_code": None,
+            }
+        return JSONResponse(body)
+
+    def _answer(self, number: str, last: str) -> str:
+        if last < "20210127":  # the FCC database starts then
+            return "no_data_available"
+        gone = self.disconnected.get(number)
+        return "yes" if gone is not None and gone.replace("-", "") > last else "no"
