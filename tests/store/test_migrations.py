@@ -34,6 +34,7 @@ ALL_TABLES = {
     "consent_events",
     "suppressions",
     "registry_imports",
+    "subject_requests",
 }
 
 

@@ -12,7 +12,18 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from ringfence.cli import audit, campaign, clean, compliance, contacts, keys, phone, risk, server
+from ringfence.cli import (
+    audit,
+    campaign,
+    clean,
+    compliance,
+    contacts,
+    dsar,
+    keys,
+    phone,
+    risk,
+    server,
+)
 from ringfence.cli._output import fail
 from ringfence.errors import RingfenceError
 
@@ -47,6 +58,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(compliance.consent_app, name="consent")
 app.add_typer(compliance.suppression_app, name="suppression")
 app.add_typer(campaign.app, name="campaign")
+app.add_typer(dsar.app, name="dsar")
 
 
 def main() -> None:

@@ -153,6 +153,14 @@ class Suppressions:
             lists += self.registries_for(number)
         return self._entries(number, check_brand(brand), _channel(channel), lists=lists)
 
+    def entries_for(self, number: PhoneNumber) -> list[Suppression]:
+        """Every entry of the number, on any list, for any brand and channel."""
+        query = select(S.list_name, S.brand, S.channel, S.reason, S.created_at).where(
+            S.phone_index.in_(self._indexer.exact_all_versions(number.e164))
+        )
+        with self.engine.connect() as connection:
+            return [Suppression(*row) for row in connection.execute(query)]
+
     def registries_for(self, number: PhoneNumber) -> list[str]:
         """The registries that cover the number, each checked to be fresh."""
         names = [name for name, regions in COVERS.items() if number.region in regions]

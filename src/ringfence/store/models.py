@@ -407,3 +407,20 @@ class RegistryImportRow(Base):
     accepted: Mapped[int] = mapped_column(Integer)
     rejected: Mapped[int] = mapped_column(Integer)
     area_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class SubjectRequestRow(Base):
+    """A data-subject request (access, erasure, rectification) about a phone number: the
+    subject only as a keyed hash, the legal due date, and when it was done."""
+
+    __tablename__ = "subject_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject_index: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    # Counts of what was found, exported or erased: never the data itself.
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
