@@ -21,6 +21,7 @@ from ringfence.cli import (
     dsar,
     keys,
     phone,
+    retention,
     risk,
     server,
 )
@@ -59,6 +60,7 @@ app.add_typer(compliance.consent_app, name="consent")
 app.add_typer(compliance.suppression_app, name="suppression")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(dsar.app, name="dsar")
+app.add_typer(retention.app, name="retention")
 
 
 def main() -> None:
