@@ -106,7 +106,7 @@ def test_keys_rotate_status_reencrypt(cli_env):
     db = cli_env
     run("contacts", "add", "--name", "A", "--phone", "+16502530000", "--db", db)
     assert run("keys", "init").exit_code == 2  # never overwrites
-    assert "version 2" in run("keys", "rotate").stdout
+    assert "version 2" in run("keys", "rotate", "--db", db).stdout
     status = json.loads(run("keys", "status", "--db", db, "--json").stdout)
     assert status["current"] == 2
     assert {v["version"]: v["phones"] for v in status["versions"]} == {1: 1, 2: 0}
@@ -115,6 +115,14 @@ def test_keys_rotate_status_reencrypt(cli_env):
     assert {v["version"]: v["phones"] for v in status["versions"]} == {1: 0, 2: 1}
     found = run("contacts", "find", "+16502530000", "--db", db, "--json")
     assert len(json.loads(found.stdout)) == 1
+    from ringfence.store import make_engine
+    from ringfence.store.audit import list_events
+
+    engine = make_engine(db)
+    with engine.connect() as connection:
+        actions = [e["action"] for e in list_events(connection, limit=5)]
+    engine.dispose()
+    assert actions[:2] == ["keys.reencrypted", "keys.rotated"]  # key operations are audited
 
 
 def test_bad_database_url(cli_env):

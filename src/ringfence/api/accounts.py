@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from ringfence.api.auth import require_scope
+from ringfence.api.auth import require
 from ringfence.api.schemas import ErrorBody
-from ringfence.store.apikeys import ApiKeyInfo
+from ringfence.compliance.roles import Permission, Principal
 from ringfence.verify.accounts import AccountBindings, ReauthProof
 
 router = APIRouter(prefix="/v1/accounts/{account_id}", tags=["account phones"])
-Caller = Annotated[ApiKeyInfo, Depends(require_scope("verify"))]
+Caller = Annotated[Principal, Depends(require(Permission.VERIFY))]
 AccountId = Annotated[str, Path(min_length=1, max_length=200)]
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 422, 429)

@@ -8,19 +8,20 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ringfence.store.apikeys import ApiKeyInfo, authenticate
+from ringfence.compliance.roles import Permission, PermissionDenied, Principal, authorize
+from ringfence.store.apikeys import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `ringfence apikeys create`.")
 
 
-def require_scope(scope: str) -> Callable[..., ApiKeyInfo]:
-    """A dependency that admits keys holding ``scope`` (401 without a key, 403 without
-    the scope)."""
+def require(permission: Permission) -> Callable[..., Principal]:
+    """A dependency that admits keys whose roles allow ``permission`` (401 without a key,
+    403 without the permission). The check itself is the library's :func:`authorize`."""
 
     def dependency(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> ApiKeyInfo:
+    ) -> Principal:
         info = (
             authenticate(request.app.state.engine, credentials.credentials) if credentials else None
         )
@@ -28,8 +29,12 @@ def require_scope(scope: str) -> Callable[..., ApiKeyInfo]:
             raise HTTPException(
                 401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}
             )
-        if not info.allows(scope):
-            raise HTTPException(403, f"this API key lacks the '{scope}' scope")
-        return info
+        try:
+            return authorize(info.principal(), permission)
+        except PermissionDenied:
+            raise HTTPException(
+                403, f"this API key lacks the '{permission.value}' permission"
+            ) from None
 
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the role-matrix test
     return dependency

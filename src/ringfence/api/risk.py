@@ -8,14 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from ringfence.api.auth import require_scope
+from ringfence.api.auth import require
 from ringfence.api.schemas import ConversionOut
+from ringfence.compliance.roles import Permission, Principal
 from ringfence.risk.metrics import conversion_report, prometheus_text
-from ringfence.store.apikeys import ApiKeyInfo
 from ringfence.verify import VerificationService
 
 router = APIRouter(tags=["risk"])
-Analyst = Annotated[ApiKeyInfo, Depends(require_scope("analytics"))]
+Analyst = Annotated[Principal, Depends(require(Permission.ANALYTICS))]
 
 
 def _service(request: Request) -> VerificationService:

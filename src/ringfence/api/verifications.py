@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
-from ringfence.api.auth import require_scope
+from ringfence.api.auth import require
 from ringfence.api.schemas import (
     CodeCheck,
     CodeCheckByNumber,
@@ -15,11 +15,11 @@ from ringfence.api.schemas import (
     VerificationOut,
     VerificationStart,
 )
-from ringfence.store.apikeys import ApiKeyInfo
+from ringfence.compliance.roles import Permission, Principal
 from ringfence.verify import DeliveryFailed, Started, VerificationService
 
 router = APIRouter(prefix="/v1", tags=["verifications"])
-Caller = Annotated[ApiKeyInfo, Depends(require_scope("verify"))]
+Caller = Annotated[Principal, Depends(require(Permission.VERIFY))]
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 404, 422, 429, 502)
 }

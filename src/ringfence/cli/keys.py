@@ -26,10 +26,35 @@ def init() -> None:
 
 
 @app.command("rotate")
-def rotate() -> None:
+def rotate(db: DbOption = None) -> None:
     """Add a root-key version; new data uses it, `keys reencrypt` moves old data to it."""
     version = get_key_provider(load_settings()).add_version()
+    _audit(db, "keys.rotated", {"version": version})
     typer.echo(f"added root key version {version}; run `ringfence keys reencrypt` next")
+
+
+def _audit(db: str | None, action: str, details: dict[str, object]) -> None:
+    """Key operations are audit events (the operator at the command line acts)."""
+    from datetime import UTC, datetime
+
+    from ringfence.store import make_engine, upgrade
+    from ringfence.store.audit import record_event
+
+    engine = make_engine(db or load_settings().database_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as connection:
+            record_event(
+                connection,
+                at=datetime.now(UTC),
+                action=action,
+                subject_type="keyring",
+                subject_id="root",
+                actor="operator",
+                details=details,
+            )
+    finally:
+        engine.dispose()
 
 
 @app.command("status")
@@ -64,4 +89,5 @@ def reencrypt(
                 console.print(f"re-sealed {n}", end="\r") if console.is_terminal else None
             ),
         )
+    _audit(db, "keys.reencrypted", {"phones": done})
     typer.echo(f"re-sealed {done} phone numbers")

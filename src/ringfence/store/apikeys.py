@@ -10,13 +10,15 @@ from typing import cast
 from sqlalchemy import Engine, Table, insert, select, update
 
 from ringfence.clock import Clock, system_clock
+from ringfence.compliance.roles import Principal
 from ringfence.crypto.tokens import api_key_digest, new_api_key
 from ringfence.errors import RingfenceError
+from ringfence.store.audit import record_event
 from ringfence.store.models import ApiKeyRow
 
 API_KEYS = cast(Table, ApiKeyRow.__table__)
-# verify: the verification API; contacts: the CRM API; admin: keys, audit, everything.
-SCOPES = ("verify", "contacts", "analytics", "admin")
+# Roles (see ringfence.compliance.roles); the earlier scope names still work.
+SCOPES = ("admin", "agent", "analyst", "service", "verify", "contacts", "analytics")
 
 
 class InvalidScope(RingfenceError, ValueError):
@@ -34,12 +36,18 @@ class ApiKeyInfo:
     created_at: datetime
     revoked_at: datetime | None
 
-    def allows(self, scope: str) -> bool:
-        return scope in self.scopes or "admin" in self.scopes
+    def principal(self) -> Principal:
+        """The key as a principal with its roles."""
+        return Principal.of(f"apikey:{self.id}", *self.scopes)
 
 
 def create_api_key(
-    engine: Engine, *, scopes: list[str], name: str = "", clock: Clock = system_clock
+    engine: Engine,
+    *,
+    scopes: list[str],
+    name: str = "",
+    clock: Clock = system_clock,
+    actor: str | None = None,
 ) -> tuple[str, ApiKeyInfo]:
     """Create a key; returns the key (to show once) and its stored description."""
     unknown = sorted(set(scopes) - set(SCOPES))
@@ -64,6 +72,15 @@ def create_api_key(
                 scopes=list(info.scopes),
                 created_at=info.created_at,
             )
+        )
+        record_event(
+            connection,
+            at=info.created_at,
+            action="apikey.created",
+            subject_type="apikey",
+            subject_id=info.id,
+            actor=actor,
+            details={"roles": sorted(r.value for r in info.principal().roles), "name": info.name},
         )
     return key, info
 
@@ -91,11 +108,23 @@ def authenticate(engine: Engine, key: str) -> ApiKeyInfo | None:
     )
 
 
-def revoke_api_key(engine: Engine, key_id: str, *, clock: Clock = system_clock) -> bool:
+def revoke_api_key(
+    engine: Engine, key_id: str, *, clock: Clock = system_clock, actor: str | None = None
+) -> bool:
+    now = clock.now()
     with engine.begin() as connection:
         result = connection.execute(
             update(API_KEYS)
             .where(API_KEYS.c.id == uuid.UUID(key_id), API_KEYS.c.revoked_at.is_(None))
-            .values(revoked_at=clock.now())
+            .values(revoked_at=now)
         )
+        if result.rowcount == 1:
+            record_event(
+                connection,
+                at=now,
+                action="apikey.revoked",
+                subject_type="apikey",
+                subject_id=key_id,
+                actor=actor,
+            )
     return result.rowcount == 1
