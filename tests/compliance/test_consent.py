@@ -165,6 +165,10 @@ def test_consent_follows_the_number_through_merge_and_unmerge(db_url, keyring, c
         unmerge(store, record)
         assert states(first) == {US_E164: True}
         assert states(second) == {US_E164: True, FR: False}
+        with store.engine.connect() as connection:
+            actions = [e["action"] for e in list_events(connection, limit=2)]
+            assert verify_chain(connection).ok
+        assert actions == ["contact.unmerged", "contact.merged"]
 
 
 def test_moments_with_any_offset_compare_as_instants(ledger, clock) -> None:  # type: ignore[no-untyped-def]

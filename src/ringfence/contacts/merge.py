@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ringfence.contacts.errors import ContactNotFound
 from ringfence.contacts.store import ContactStore
 from ringfence.errors import RingfenceError
+from ringfence.store.audit import record_event
 from ringfence.store.models import ContactRow, MergeRecord, PhoneRow
 
 
@@ -79,6 +80,19 @@ def merge_contacts(
             merged_at=now,
         )
         session.add(record)
+        record_event(
+            session.connection(),
+            at=now,
+            action="contact.merged",
+            subject_type="contact",
+            subject_id=str(survivor.id),
+            details={
+                "merged": str(merged.id),
+                "record": str(record.id),
+                "phones_moved": len(moved),
+                "probability": probability,
+            },
+        )
         return record.id
 
 
@@ -123,4 +137,12 @@ def unmerge(store: ContactStore, merged_or_record_id: uuid.UUID | str) -> uuid.U
         now = store.clock.now()
         merged.status, merged.merged_into = "active", None
         survivor.updated_at = merged.updated_at = record.undone_at = now
+        record_event(
+            session.connection(),
+            at=now,
+            action="contact.unmerged",
+            subject_type="contact",
+            subject_id=str(merged.id),
+            details={"survivor": str(survivor.id), "record": str(record.id)},
+        )
         return merged.id
