@@ -11,18 +11,21 @@ log redacts the token (see ``ringfence.api.access_log``).
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Request, Response
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ringfence.crypto.tokens import twilio_signature_matches
+from ringfence.errors import RingfenceError
 from ringfence.verify import VerificationService
 from ringfence.verify.deliveries import record_receipt
 from ringfence.verify.providers import TwilioSettings
 
 router = APIRouter(prefix="/v1/delivery-receipts", tags=["delivery receipts"])
+log = logging.getLogger("ringfence.api")
 
 
 class VonageReceiptSettings(BaseSettings):
@@ -32,11 +35,18 @@ class VonageReceiptSettings(BaseSettings):
 
 
 def _apply(
-    request: Request, channel: str, provider_id: str, status: str, error: str | None
+    request: Request,
+    background: BackgroundTasks,
+    channel: str,
+    provider_id: str,
+    status: str,
+    error: str | None,
 ) -> None:
+    """Record the receipt; a message that newly failed gets a new code through the next
+    channel, after the answer (the provider's callback is not kept waiting)."""
     service: VerificationService = request.app.state.verifications
     with service.engine.begin() as connection:
-        record_receipt(
+        receipt = record_receipt(
             connection,
             channel=channel,
             provider_id=provider_id[:100],
@@ -44,6 +54,15 @@ def _apply(
             error_code=error,
             at=service.clock.now(),
         )
+    if receipt is not None and receipt.newly_failed and receipt.verification_id:
+        background.add_task(_fail_over, service, receipt.verification_id, channel)
+
+
+def _fail_over(service: VerificationService, verification_id: str, channel: str) -> None:
+    try:
+        service.fail_over(verification_id, channel)
+    except RingfenceError as exc:  # gone meanwhile, or no channel took it: logged, no retry
+        log.warning("no failover for verification %s: %s", verification_id, exc.reason_code)
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -54,6 +73,7 @@ async def _params(request: Request) -> dict[str, str]:
 @router.post("/twilio", status_code=204)
 async def twilio_receipt(
     request: Request,
+    background: BackgroundTasks,
     signature: Annotated[str | None, Header(alias="X-Twilio-Signature", max_length=200)] = None,
 ) -> Response:
     """A Twilio message status callback."""
@@ -68,12 +88,12 @@ async def twilio_receipt(
         raise HTTPException(403, "bad or missing X-Twilio-Signature")
     sid, status = params.get("MessageSid"), params.get("MessageStatus")
     if sid and status:
-        _apply(request, "twilio", sid, status, params.get("ErrorCode"))
+        _apply(request, background, "twilio", sid, status, params.get("ErrorCode"))
     return Response(status_code=204)
 
 
 @router.post("/vonage/{token}", status_code=204)
-async def vonage_receipt(token: str, request: Request) -> Response:
+async def vonage_receipt(token: str, request: Request, background: BackgroundTasks) -> Response:
     """A Vonage delivery receipt (POST form or JSON; set the account's receipt method to
     POST: a GET would put the recipient's number in the URL)."""
     try:
@@ -92,5 +112,5 @@ async def vonage_receipt(token: str, request: Request) -> Response:
         params = await _params(request)
     message_id, status = params.get("messageId"), params.get("status")
     if message_id and status:
-        _apply(request, "vonage", message_id, status, params.get("err-code"))
+        _apply(request, background, "vonage", message_id, status, params.get("err-code"))
     return Response(status_code=204)

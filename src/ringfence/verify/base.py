@@ -21,9 +21,10 @@ from ringfence.settings import Settings
 from ringfence.store.audit import record_event
 from ringfence.verify import records
 from ringfence.verify.channels import DeliveryChannel
+from ringfence.verify.composer import compose, compose_voice
 from ringfence.verify.email import SmtpEmailSender
 from ringfence.verify.errors import AccountLocked, VerificationNotFound
-from ringfence.verify.model import Status, Verification
+from ringfence.verify.model import Channel, Status, Verification
 from ringfence.verify.policy import VerificationPolicy
 from ringfence.verify.ratelimit import RateLimiter
 from ringfence.verify.views import aware, view_of
@@ -60,6 +61,22 @@ class ServiceCore:
         return self._view(row, self._settle(row, self.clock.now()))
 
     # -- helpers ------------------------------------------------------------------------
+
+    def _compose(self, code: str, channel: Channel, locale: str | None) -> tuple[str, str | None]:
+        """The message carrying ``code`` (and, for voice, its speech language)."""
+        if channel is Channel.VOICE:
+            language, body = compose_voice(code, locale=locale, app_name=self.app_name)
+            return body, language
+        body = compose(
+            code,
+            locale=locale,
+            app_name=self.app_name,
+            minutes=int(self.policy.lifetime.total_seconds() // 60),
+            domain=self.settings.otp_domain,
+            app_hash=self.settings.android_app_hash,
+            segment_budget=self.policy.segment_budget,
+        ).body
+        return body, None
 
     def _load(self, verification_id: str) -> Row[Any]:
         if not isinstance(verification_id, str) or len(verification_id) > 34:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -49,6 +50,16 @@ def record_sent(
     )
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """An applied receipt: the folded status, the verification it concerns, and whether
+    this receipt is the one that turned the delivery into a failure (a failover is due)."""
+
+    status: str
+    verification_id: str | None
+    newly_failed: bool
+
+
 def record_receipt(
     connection: Connection,
     *,
@@ -57,14 +68,14 @@ def record_receipt(
     provider_status: str,
     error_code: str | None,
     at: datetime,
-) -> str | None:
-    """Apply a delivery receipt; returns the folded status, or ``None`` for a message we
-    never sent (the receipt is ignored) or a status we do not know."""
+) -> Receipt | None:
+    """Apply a delivery receipt; ``None`` for a message we never sent (the receipt is
+    ignored) or a status we do not know."""
     status = STATUS_OF.get(provider_status.lower())
     if status is None:
         return None
     row = connection.execute(
-        select(DELIVERIES.c.id, DELIVERIES.c.verification_id).where(
+        select(DELIVERIES.c.id, DELIVERIES.c.verification_id, DELIVERIES.c.status).where(
             DELIVERIES.c.channel == channel, DELIVERIES.c.provider_id == provider_id
         )
     ).first()
@@ -84,7 +95,8 @@ def record_receipt(
             subject_id=row.verification_id,
             details={"channel": channel, "error_code": error_code},
         )
-    return status
+    newly_failed = status == "failed" and row.status != "failed"
+    return Receipt(status, row.verification_id, newly_failed)
 
 
 def deliveries_of(connection: Connection, verification_id: str) -> list[dict[str, Any]]:

@@ -36,9 +36,9 @@ from ringfence.verify.channels import (
 )
 from ringfence.verify.checking import CheckOperations
 from ringfence.verify.codes import new_code, new_verification_id
-from ringfence.verify.composer import compose, compose_voice
 from ringfence.verify.email import SmtpEmailSender, smtp_from_env
 from ringfence.verify.errors import RiskDenied, TooManyRequests
+from ringfence.verify.failover import FailoverOperations
 from ringfence.verify.model import Channel, Purpose, Status, Verification
 from ringfence.verify.policy import DEFAULT_POLICY, VerificationPolicy
 from ringfence.verify.ratelimit import RateLimiter
@@ -76,7 +76,7 @@ class _Assessed:
     traffic: TrafficKeys | None
 
 
-class VerificationService(CheckOperations):
+class VerificationService(CheckOperations, FailoverOperations):
     """Verifications over one store. Build it with :meth:`open`.
 
     Args:
@@ -234,18 +234,7 @@ class VerificationService(CheckOperations):
             live = records.latest_pending(connection, to_index, purpose.value, now)
         simulated = purpose is Purpose.RECOVERY and known is False
         code = new_code(self.policy.code_length)
-        body = compose(
-            code,
-            locale=locale,
-            app_name=self.app_name,
-            minutes=int(self.policy.lifetime.total_seconds() // 60),
-            domain=self.settings.otp_domain,
-            app_hash=self.settings.android_app_hash,
-            segment_budget=self.policy.segment_budget,
-        ).body
-        language = None
-        if channel is Channel.VOICE:
-            language, body = compose_voice(code, locale=locale, app_name=self.app_name)
+        body, language = self._compose(code, channel, locale)
         if live is not None and live.account_id == account_id and live.channel == channel.value:
             row = self._resend(live, code, now)
             simulated = live.simulated
