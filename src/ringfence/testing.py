@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
 class FakeClock:
@@ -121,3 +122,109 @@ def call_log_values(
 from ringfence._synthetic import synthetic_contacts  # noqa: E402  (re-exported)
 
 __all__ = ["FakeClock", "call_log_values", "messy_numbers", "synthetic_contacts"]
+
+
+# Countries of the synthetic call log: weight, UTC offset (hours), mobile example.
+_CALL_COUNTRIES = [
+    ("US", 30, -5),
+    ("GB", 12, 0),
+    ("DE", 10, 1),
+    ("FR", 10, 1),
+    ("IN", 12, 5.5),
+    ("BR", 8, -3),
+    ("JP", 6, 9),
+    ("NG", 4, 1),
+    ("MX", 4, -6),
+    ("AU", 4, 10),
+]
+
+
+def synthetic_call_log(n_people: int, n_calls: int, seed: int = 0) -> Any:
+    """A call and SMS log with realistic structure, as a pyarrow table.
+
+    People live in 10 countries (weighted), each with a mobile number written in E.164 or
+    international format; each keeps a circle of 3 to 12 frequent
+    contacts, mostly in their own country. Calls follow the caller's local daily rhythm
+    (quiet at night), over the 7 days before 2026-06-15; durations are log-normal; 40 % are
+    SMS. Columns: ``caller``, ``callee``, ``start_time`` (UTC), ``duration_s``,
+    ``direction``, ``channel`` (call, sms), ``status`` (answered, missed, delivered,
+    failed).
+    """
+    import math
+    import random
+
+    import phonenumbers
+    import pyarrow as pa
+    from phonenumbers import PhoneNumberType
+
+    if n_people < 2 or n_calls < 0:
+        raise ValueError("at least 2 people and no negative number of calls")
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by seed
+    regions = [c[0] for c in _CALL_COUNTRIES]
+    weights = [c[1] for c in _CALL_COUNTRIES]
+    offsets = {c[0]: c[2] for c in _CALL_COUNTRIES}
+    people: list[tuple[str, str]] = []  # (written number, region)
+    seen: set[str] = set()
+    while len(people) < n_people:
+        region = rng.choices(regions, weights)[0]
+        example = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+        assert example is not None  # every region of the list has a mobile example
+        national = str(example.national_number)
+        digits = national[:-6] + f"{rng.randrange(10**6):06d}"
+        number = phonenumbers.PhoneNumber(
+            country_code=example.country_code, national_number=int(digits)
+        )
+        if not phonenumbers.is_valid_number(number) or digits in seen:
+            continue
+        seen.add(digits)
+        style = rng.choice((0, 1))  # E.164 or international: the log spans countries
+        people.append((phonenumbers.format_number(number, style), region))
+    by_region: dict[str, list[int]] = {}
+    for index, (_number, region) in enumerate(people):
+        by_region.setdefault(region, []).append(index)
+    circles = []
+    for index, (_number, region) in enumerate(people):
+        size = rng.randint(3, 12)
+        local = by_region[region]
+        circle = [
+            rng.choice(local) if rng.random() < 0.8 and len(local) > 1 else rng.randrange(n_people)
+            for _ in range(size)
+        ]
+        circles.append([c for c in circle if c != index] or [(index + 1) % n_people])
+    start = datetime(2026, 6, 8, tzinfo=UTC)
+    rows: dict[str, list[Any]] = {
+        name: []
+        for name in (
+            "caller",
+            "callee",
+            "start_time",
+            "duration_s",
+            "direction",
+            "channel",
+            "status",
+        )
+    }
+    for _ in range(n_calls):
+        caller = rng.randrange(n_people)
+        callee = rng.choice(circles[caller]) if rng.random() < 0.9 else rng.randrange(n_people)
+        region = people[caller][1]
+        while True:  # a local hour, quiet at night
+            hour = rng.uniform(0, 24)
+            if rng.random() < 0.1 + 0.9 * max(0.0, math.sin(math.pi * (hour - 7) / 16)):
+                break
+        moment = start + timedelta(days=rng.randrange(7), hours=hour - offsets[region])
+        sms = rng.random() < 0.4
+        if sms:
+            status, duration = ("delivered" if rng.random() < 0.97 else "failed"), 0
+        else:
+            answered = rng.random() < 0.75
+            status = "answered" if answered else "missed"
+            duration = int(rng.lognormvariate(4.5, 1.0)) if answered else 0
+        rows["caller"].append(people[caller][0])
+        rows["callee"].append(people[callee][0])
+        rows["start_time"].append(moment)
+        rows["duration_s"].append(duration)
+        rows["direction"].append("outbound")
+        rows["channel"].append("sms" if sms else "call")
+        rows["status"].append(status)
+    return pa.table(rows)

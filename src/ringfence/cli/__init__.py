@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from ringfence.cli import (
+    analyze,
     audit,
     campaign,
     clean,
@@ -61,6 +62,7 @@ app.add_typer(compliance.suppression_app, name="suppression")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(dsar.app, name="dsar")
 app.add_typer(retention.app, name="retention")
+app.add_typer(analyze.app, name="analyze")
 
 
 def main() -> None:

@@ -1,0 +1,142 @@
+"""The analytics pipeline, written once over :mod:`ringfence.analytics.engines`.
+
+``pseudonymize``: read → normalize each phone column (each distinct value once, joined
+back) → enrich (country, number type) → pseudonymize (HMAC under the analytics key of an
+epoch) → write Parquet, other columns unchanged. ``geo``: distinct people by country and
+number type, cells under k people suppressed.
+
+SQL is assembled from identifiers quoted by :func:`quote` only; values never enter it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ringfence.analytics.engines import AnalyticsEngine, AnalyticsError, quote
+from ringfence.crypto.pseudonyms import Pseudonymizer
+from ringfence.phone import normalize_many
+
+DEFAULT_K = 15
+ORDINAL = '"__ringfence_row"'
+
+
+@dataclass
+class PseudonymizeSummary:
+    rows: int
+    epoch: int
+    columns: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "epoch": self.epoch, "columns": self.columns}
+
+
+def _mapping(
+    engine: AnalyticsEngine, column: str, region: str | None, pseudonyms: Pseudonymizer
+) -> pa.Table:
+    """One row per distinct raw value of ``column``: pseudonym, country, number type."""
+    distinct = engine.fetch(f"SELECT DISTINCT {quote(column)} AS raw FROM src")  # noqa: S608
+    raws = distinct.column("raw").cast(pa.string())
+    result = normalize_many(raws, region).table
+    e164 = result.column("e164").to_pylist()
+    return pa.table(
+        {
+            "raw": raws,
+            "pid": [pseudonyms.pid(value) if value else None for value in e164],
+            "country": result.column("region"),
+            "type": result.column("number_type"),
+        }
+    )
+
+
+def _check_columns(columns: list[str], wanted: list[str]) -> None:
+    missing = [c for c in wanted if c not in columns]
+    if missing:
+        raise AnalyticsError(f"no column {missing[0]!r} in the input", reason="missing_column")
+    if len(set(wanted)) != len(wanted):
+        raise AnalyticsError("a phone column is named twice", reason="duplicate_column")
+
+
+def pseudonymize(
+    engine: AnalyticsEngine,
+    source: Path,
+    output: Path,
+    *,
+    phone_columns: list[str],
+    pseudonyms: Pseudonymizer,
+    region: str | None = None,
+) -> PseudonymizeSummary:
+    """Replace each phone column ``C`` by ``C_pid``, ``C_country`` and ``C_type``."""
+    columns = engine.load("src", source)
+    _check_columns(columns, phone_columns)
+    summary = PseudonymizeSummary(rows=0, epoch=pseudonyms.epoch)
+    joins, added = [], []
+    for i, column in enumerate(phone_columns):
+        mapping = _mapping(engine, column, region, pseudonyms)
+        engine.register(f"map_{i}", mapping)
+        alias = f"m{i}"
+        joins.append(
+            f"LEFT JOIN map_{i} {alias} ON CAST(src.{quote(column)} AS VARCHAR) "
+            f"IS NOT DISTINCT FROM {alias}.raw"
+        )
+        added += [
+            f"{alias}.pid AS {quote(column + '_pid')}",
+            f"{alias}.country AS {quote(column + '_country')}",
+            f"{alias}.type AS {quote(column + '_type')}",
+        ]
+        valid = sum(1 for pid in mapping.column("pid").to_pylist() if pid)
+        summary.columns[column] = {"distinct": mapping.num_rows, "valid_distinct": valid}
+    kept = [f"src.{quote(c)}" for c in columns if c not in phone_columns]
+    # a join does not keep row order: number the rows first, sort by that number last
+    numbered = f"(SELECT *, row_number() OVER () AS {ORDINAL} FROM src) src"  # noqa: S608
+    query = (
+        f"SELECT {', '.join(kept + added)} FROM {numbered} {' '.join(joins)} "  # noqa: S608
+        f"ORDER BY src.{ORDINAL}"
+    )
+    summary.rows = engine.write_parquet(query, output)
+    return summary
+
+
+def geo(
+    engine: AnalyticsEngine,
+    source: Path,
+    *,
+    phone_column: str,
+    pseudonyms: Pseudonymizer,
+    region: str | None = None,
+    k: int = DEFAULT_K,
+) -> dict[str, Any]:
+    """Distinct people by country and number type; a cell with fewer than ``k`` people is
+    suppressed (only how many cells were is said). Reads a raw file or one made by
+    :func:`pseudonymize` (its ``COL_pid``, ``COL_country``, ``COL_type`` columns)."""
+    if k < 2:
+        raise AnalyticsError("k is at least 2", reason="bad_k")
+    columns = engine.load("src", source)
+    pid, country, kind = (phone_column + suffix for suffix in ("_pid", "_country", "_type"))
+    if not {pid, country, kind} <= set(columns):
+        _check_columns(columns, [phone_column])
+        engine.register("map_0", _mapping(engine, phone_column, region, pseudonyms))
+        people = (
+            "SELECT m.pid AS pid, m.country AS country, m.type AS type FROM src "  # noqa: S608
+            f"JOIN map_0 m ON CAST(src.{quote(phone_column)} AS VARCHAR) "
+            "IS NOT DISTINCT FROM m.raw WHERE m.pid IS NOT NULL"
+        )
+    else:
+        people = (
+            f"SELECT {quote(pid)} AS pid, {quote(country)} AS country, {quote(kind)} AS type "  # noqa: S608
+            f"FROM src WHERE {quote(pid)} IS NOT NULL"
+        )
+    counts = engine.fetch(
+        f"SELECT coalesce(country, '001') AS country, type, count(DISTINCT pid) AS people "  # noqa: S608
+        f"FROM ({people}) GROUP BY 1, 2 ORDER BY people DESC, country, type"
+    ).to_pylist()
+    shown = [row for row in counts if row["people"] >= k]
+    return {
+        "k": k,
+        "epoch": pseudonyms.epoch,
+        "cells": shown,
+        "suppressed_cells": len(counts) - len(shown),
+    }

@@ -1,0 +1,93 @@
+"""``ringfence analyze``: pseudonymized datasets and aggregate reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ringfence.cli._output import print_json
+
+if TYPE_CHECKING:
+    from ringfence.crypto.pseudonyms import Pseudonymizer
+
+app = typer.Typer(help="Analytics without phone numbers: pseudonymize, geo.", no_args_is_help=True)
+
+Input = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet.")]
+Region = Annotated[str | None, typer.Option(help="Default region for national numbers.")]
+EngineOption = Annotated[str, typer.Option("--engine", help="duckdb or spark.")]
+Master = Annotated[str | None, typer.Option(help="Spark master URL (with --engine spark).")]
+Epoch = Annotated[
+    int | None, typer.Option(help="Keyring version whose analytics key pseudonymizes.")
+]
+
+
+def _pseudonymizer(epoch: int | None) -> Pseudonymizer:
+    from ringfence.crypto import load_keyring
+    from ringfence.crypto.pseudonyms import Pseudonymizer
+    from ringfence.settings import load_settings
+
+    return Pseudonymizer(load_keyring(load_settings()), epoch)
+
+
+@app.command("pseudonymize")
+def pseudonymize(
+    source: Input,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The Parquet file to write.")],
+    phone_column: Annotated[
+        list[str], typer.Option("--phone-column", help="A phone column; repeatable.")
+    ],
+    region: Region = None,
+    engine: EngineOption = "duckdb",
+    spark_master: Master = None,
+    epoch: Epoch = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Replace each phone column COL by COL_pid, COL_country and COL_type (Parquet out)."""
+    from ringfence.analytics.engines import open_engine
+    from ringfence.analytics.pipeline import pseudonymize as run
+
+    pseudonyms = _pseudonymizer(epoch)
+    runner = open_engine(engine, spark_master=spark_master)
+    try:
+        summary = run(
+            runner, source, output, phone_columns=phone_column, pseudonyms=pseudonyms, region=region
+        )
+    finally:
+        runner.close()
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        typer.echo(f"{summary.rows} rows written to {output} (epoch {summary.epoch})")
+
+
+@app.command("geo")
+def geo(
+    source: Input,
+    phone_column: Annotated[str, typer.Option("--phone-column", help="The phone column.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The JSON report to write.")],
+    k: Annotated[int, typer.Option("--k", min=2, help="Smallest cell shown (people).")] = 15,
+    region: Region = None,
+    engine: EngineOption = "duckdb",
+    spark_master: Master = None,
+    epoch: Epoch = None,
+) -> None:
+    """Distinct people by country and number type; cells under k people suppressed."""
+    from ringfence.analytics.engines import open_engine
+    from ringfence.analytics.pipeline import geo as run
+
+    pseudonyms = _pseudonymizer(epoch)
+    runner = open_engine(engine, spark_master=spark_master)
+    try:
+        report = run(
+            runner, source, phone_column=phone_column, pseudonyms=pseudonyms, region=region, k=k
+        )
+    finally:
+        runner.close()
+    output.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    typer.echo(
+        f"{len(report['cells'])} cells written to {output}, "
+        f"{report['suppressed_cells']} suppressed (k={k})"
+    )
