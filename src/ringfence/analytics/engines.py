@@ -4,6 +4,7 @@ pipeline's logic is written once. DuckDB is the embedded default."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -18,8 +19,22 @@ class AnalyticsError(RingfenceError, ValueError):
     default_reason = "analytics_error"
 
 
+@dataclass(frozen=True)
+class Dialect:
+    """Where the engines' SQL differs: the text type, and a per-row ordinal that keeps the
+    input order (DuckDB numbers rows; Spark's increasing id needs no global window)."""
+
+    text: str
+    ordinal: str
+
+
+DUCKDB = Dialect(text="VARCHAR", ordinal="row_number() OVER ()")
+SPARK = Dialect(text="STRING", ordinal="monotonically_increasing_id()")
+
+
 class AnalyticsEngine(Protocol):
     name: str
+    dialect: Dialect
 
     def load(self, name: str, path: Path) -> list[str]: ...
 
@@ -41,6 +56,7 @@ class DuckDBEngine:
     """In-process DuckDB over CSV and Parquet files."""
 
     name = "duckdb"
+    dialect = DUCKDB
 
     def __init__(self) -> None:
         import duckdb
@@ -51,13 +67,15 @@ class DuckDBEngine:
     def load(self, name: str, path: Path) -> list[str]:
         """Expose a CSV (every cell as text: leading zeros and ``+`` survive) or Parquet
         file as the view ``name``; returns its columns."""
-        kind = _kind(path)
+        kind = file_kind(path)
         try:
             if kind == "parquet":
                 relation = self.connection.read_parquet(str(path))
             else:
                 relation = self.connection.read_csv(str(path), all_varchar=True, header=True)
-            relation.create_view(name, replace=True)
+            # replacing a view in place can clash with an earlier query's objects: drop it
+            self.connection.execute(f"DROP VIEW IF EXISTS {quote(name)}")
+            relation.create_view(name, replace=False)
             return list(relation.columns)
         except (self._duckdb.Error, OSError) as exc:
             raise AnalyticsError(
@@ -80,7 +98,7 @@ class DuckDBEngine:
         self.connection.close()
 
 
-def _kind(path: Path) -> str:
+def file_kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return "parquet"
@@ -90,12 +108,12 @@ def _kind(path: Path) -> str:
 
 
 def open_engine(name: str, *, spark_master: str | None = None) -> AnalyticsEngine:
-    """The engine called ``name`` (``duckdb``; ``spark`` is not built yet)."""
+    """The engine called ``name``: ``duckdb`` (in-process) or ``spark`` (``local[*]`` or
+    ``spark_master``, e.g. ``spark://host:7077``)."""
     if name == "duckdb":
         return DuckDBEngine()
     if name == "spark":
-        raise ConfigurationError(
-            "the Spark engine is not available yet: use --engine duckdb",
-            reason="engine_unavailable",
-        )
+        from ringfence.analytics.spark import SparkEngine
+
+        return SparkEngine(spark_master or "local[*]")
     raise ConfigurationError("--engine is duckdb or spark", reason="unknown_engine")

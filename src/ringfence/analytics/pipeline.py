@@ -79,7 +79,7 @@ def pseudonymize(
         engine.register(f"map_{i}", mapping)
         alias = f"m{i}"
         joins.append(
-            f"LEFT JOIN map_{i} {alias} ON CAST(src.{quote(column)} AS VARCHAR) "
+            f"LEFT JOIN map_{i} {alias} ON CAST(src.{quote(column)} AS {engine.dialect.text}) "
             f"IS NOT DISTINCT FROM {alias}.raw"
         )
         added += [
@@ -91,7 +91,8 @@ def pseudonymize(
         summary.columns[column] = {"distinct": mapping.num_rows, "valid_distinct": valid}
     kept = [f"src.{quote(c)}" for c in columns if c not in phone_columns]
     # a join does not keep row order: number the rows first, sort by that number last
-    numbered = f"(SELECT *, row_number() OVER () AS {ORDINAL} FROM src) src"  # noqa: S608
+    ordinal = engine.dialect.ordinal
+    numbered = f"(SELECT *, {ordinal} AS {ORDINAL} FROM src) src"  # noqa: S608
     query = (
         f"SELECT {', '.join(kept + added)} FROM {numbered} {' '.join(joins)} "  # noqa: S608
         f"ORDER BY src.{ORDINAL}"
@@ -121,7 +122,7 @@ def geo(
         engine.register("map_0", _mapping(engine, phone_column, region, pseudonyms))
         people = (
             "SELECT m.pid AS pid, m.country AS country, m.type AS type FROM src "  # noqa: S608
-            f"JOIN map_0 m ON CAST(src.{quote(phone_column)} AS VARCHAR) "
+            f"JOIN map_0 m ON CAST(src.{quote(phone_column)} AS {engine.dialect.text}) "
             "IS NOT DISTINCT FROM m.raw WHERE m.pid IS NOT NULL"
         )
     else:
