@@ -96,18 +96,15 @@ def test_pseudonymize_replaces_every_phone_column(calls: Path, tmp_path: Path) -
     engine.close()
     table = pq.read_table(out)
     assert summary.rows == table.num_rows == 2001
+    enriched = ("pid", "country", "type", "area", "tz")
     assert table.column_names == [
         "start_time",
         "duration_s",
         "direction",
         "channel",
         "status",
-        "caller_pid",
-        "caller_country",
-        "caller_type",
-        "callee_pid",
-        "callee_country",
-        "callee_type",
+        *(f"caller_{field}" for field in enriched),
+        *(f"callee_{field}" for field in enriched),
     ]
     rows = table.to_pylist()
     assert rows[-1]["caller_pid"] is None and rows[-1]["callee_pid"] is None
@@ -149,6 +146,7 @@ def test_the_same_number_written_differently_gets_one_pseudonym(tmp_path: Path) 
     assert len({r["phone_pid"] for r in rows[:3]}) == 1 and rows[3]["phone_pid"] is None
     assert [r["n"] for r in rows] == ["1", "2", "3", "4"]
     assert rows[0]["phone_type"] == "mobile" and rows[0]["phone_country"] == "FR"
+    assert (rows[0]["phone_area"], rows[0]["phone_tz"]) == ("+33 6", "Europe/Paris")
 
 
 def test_geo_suppresses_small_cells(calls: Path, tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
 from ringfence.analytics.engines import AnalyticsError, DuckDBEngine
+from ringfence.analytics.patterns import patterns
 from ringfence.analytics.pipeline import geo, pseudonymize
 from ringfence.crypto import Keyring
 from ringfence.crypto.pseudonyms import Pseudonymizer
@@ -58,11 +60,13 @@ def calls(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _both(
-    engine: object, calls: Path, out: Path
-) -> tuple[list[dict[str, object]], dict[str, object]]:
-    pseudonymize(engine, calls, out, phone_columns=["caller", "callee"], pseudonyms=PSEUDONYMS)  # type: ignore[arg-type]
-    report = geo(engine, calls, phone_column="caller", pseudonyms=PSEUDONYMS, k=15)  # type: ignore[arg-type]
+def _both(engine: Any, calls: Path, out: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Pseudonymized rows, and the geo and pattern reports, from one engine."""
+    pseudonymize(engine, calls, out, phone_columns=["caller", "callee"], pseudonyms=PSEUDONYMS)
+    report = {
+        "geo": geo(engine, calls, phone_column="caller", pseudonyms=PSEUDONYMS, k=15),
+        "patterns": patterns(engine, out, k=15),
+    }
     return pq.read_table(out).to_pylist(), report
 
 

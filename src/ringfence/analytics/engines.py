@@ -26,10 +26,20 @@ class Dialect:
 
     text: str
     ordinal: str
+    # the hour (0-23) of an ISO 8601 UTC timestamp text ``{ts}`` in the IANA zone ``{tz}``
+    local_hour: str
 
 
-DUCKDB = Dialect(text="VARCHAR", ordinal="row_number() OVER ()")
-SPARK = Dialect(text="STRING", ordinal="monotonically_increasing_id()")
+DUCKDB = Dialect(
+    text="VARCHAR",
+    ordinal="row_number() OVER ()",
+    local_hour="hour(timezone({tz}, CAST({ts} AS TIMESTAMPTZ)))",
+)
+SPARK = Dialect(
+    text="STRING",
+    ordinal="monotonically_increasing_id()",
+    local_hour="hour(from_utc_timestamp(CAST({ts} AS TIMESTAMP), {tz}))",
+)
 
 
 class AnalyticsEngine(Protocol):
@@ -91,7 +101,7 @@ class DuckDBEngine:
     def write_parquet(self, query: str, path: Path) -> int:
         # ``query`` is built by the pipeline from quoted identifiers; the path is a parameter.
         self.connection.execute(f"COPY ({query}) TO ? (FORMAT parquet)", [str(path)])
-        counted = self.connection.execute(f"SELECT count(*) FROM ({query})").fetchone()  # noqa: S608
+        counted = self.connection.execute(f"SELECT count(*) FROM ({query})").fetchone()
         return int(counted[0]) if counted else 0
 
     def close(self) -> None:

@@ -18,7 +18,8 @@ import pyarrow as pa
 
 from ringfence.analytics.engines import AnalyticsEngine, AnalyticsError, quote
 from ringfence.crypto.pseudonyms import Pseudonymizer
-from ringfence.phone import normalize_many
+from ringfence.phone import describe, normalize, normalize_many
+from ringfence.phone.describe import destination_prefix
 
 DEFAULT_K = 15
 ORDINAL = '"__ringfence_row"'
@@ -37,19 +38,32 @@ class PseudonymizeSummary:
 def _mapping(
     engine: AnalyticsEngine, column: str, region: str | None, pseudonyms: Pseudonymizer
 ) -> pa.Table:
-    """One row per distinct raw value of ``column``: pseudonym, country, number type."""
-    distinct = engine.fetch(f"SELECT DISTINCT {quote(column)} AS raw FROM src")  # noqa: S608
+    """One row per distinct raw value of ``column``: pseudonym, country, number type, area
+    (country code and destination code) and time zone (when the number has one only)."""
+    distinct = engine.fetch(f"SELECT DISTINCT {quote(column)} AS raw FROM src")
     raws = distinct.column("raw").cast(pa.string())
     result = normalize_many(raws, region).table
-    e164 = result.column("e164").to_pylist()
+    enriched = [_enrich(e164) for e164 in result.column("e164").to_pylist()]
     return pa.table(
         {
             "raw": raws,
-            "pid": [pseudonyms.pid(value) if value else None for value in e164],
+            "pid": [
+                pseudonyms.pid(e164) if e164 else None for e164 in result.column("e164").to_pylist()
+            ],
             "country": result.column("region"),
             "type": result.column("number_type"),
+            "area": [area for area, _zone in enriched],
+            "tz": [zone for _area, zone in enriched],
         }
     )
+
+
+def _enrich(e164: str | None) -> tuple[str | None, str | None]:
+    if not e164:
+        return None, None
+    number = normalize(e164)
+    zones = describe(number).time_zones
+    return destination_prefix(number), zones[0] if len(zones) == 1 else None
 
 
 def _check_columns(columns: list[str], wanted: list[str]) -> None:
@@ -69,7 +83,8 @@ def pseudonymize(
     pseudonyms: Pseudonymizer,
     region: str | None = None,
 ) -> PseudonymizeSummary:
-    """Replace each phone column ``C`` by ``C_pid``, ``C_country`` and ``C_type``."""
+    """Replace each phone column ``C`` by ``C_pid``, ``C_country``, ``C_type``, ``C_area``
+    and ``C_tz``."""
     columns = engine.load("src", source)
     _check_columns(columns, phone_columns)
     summary = PseudonymizeSummary(rows=0, epoch=pseudonyms.epoch)
@@ -83,19 +98,17 @@ def pseudonymize(
             f"IS NOT DISTINCT FROM {alias}.raw"
         )
         added += [
-            f"{alias}.pid AS {quote(column + '_pid')}",
-            f"{alias}.country AS {quote(column + '_country')}",
-            f"{alias}.type AS {quote(column + '_type')}",
+            f"{alias}.{field} AS {quote(column + '_' + field)}"
+            for field in ("pid", "country", "type", "area", "tz")
         ]
         valid = sum(1 for pid in mapping.column("pid").to_pylist() if pid)
         summary.columns[column] = {"distinct": mapping.num_rows, "valid_distinct": valid}
     kept = [f"src.{quote(c)}" for c in columns if c not in phone_columns]
     # a join does not keep row order: number the rows first, sort by that number last
     ordinal = engine.dialect.ordinal
-    numbered = f"(SELECT *, {ordinal} AS {ORDINAL} FROM src) src"  # noqa: S608
+    numbered = f"(SELECT *, {ordinal} AS {ORDINAL} FROM src) src"
     query = (
-        f"SELECT {', '.join(kept + added)} FROM {numbered} {' '.join(joins)} "  # noqa: S608
-        f"ORDER BY src.{ORDINAL}"
+        f"SELECT {', '.join(kept + added)} FROM {numbered} {' '.join(joins)} ORDER BY src.{ORDINAL}"
     )
     summary.rows = engine.write_parquet(query, output)
     return summary
@@ -121,17 +134,17 @@ def geo(
         _check_columns(columns, [phone_column])
         engine.register("map_0", _mapping(engine, phone_column, region, pseudonyms))
         people = (
-            "SELECT m.pid AS pid, m.country AS country, m.type AS type FROM src "  # noqa: S608
+            "SELECT m.pid AS pid, m.country AS country, m.type AS type FROM src "
             f"JOIN map_0 m ON CAST(src.{quote(phone_column)} AS {engine.dialect.text}) "
             "IS NOT DISTINCT FROM m.raw WHERE m.pid IS NOT NULL"
         )
     else:
         people = (
-            f"SELECT {quote(pid)} AS pid, {quote(country)} AS country, {quote(kind)} AS type "  # noqa: S608
+            f"SELECT {quote(pid)} AS pid, {quote(country)} AS country, {quote(kind)} AS type "
             f"FROM src WHERE {quote(pid)} IS NOT NULL"
         )
     counts = engine.fetch(
-        f"SELECT coalesce(country, '001') AS country, type, count(DISTINCT pid) AS people "  # noqa: S608
+        f"SELECT coalesce(country, '001') AS country, type, count(DISTINCT pid) AS people "
         f"FROM ({people}) GROUP BY 1, 2 ORDER BY people DESC, country, type"
     ).to_pylist()
     shown = [row for row in counts if row["people"] >= k]

@@ -91,3 +91,25 @@ def geo(
         f"{len(report['cells'])} cells written to {output}, "
         f"{report['suppressed_cells']} suppressed (k={k})"
     )
+
+
+@app.command("patterns")
+def patterns(
+    source: Input,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The JSON report to write.")],
+    k: Annotated[int, typer.Option("--k", min=2, help="Smallest cell shown (people).")] = 15,
+    engine: EngineOption = "duckdb",
+    spark_master: Master = None,
+) -> None:
+    """Communication patterns of a pseudonymized call log (run pseudonymize with
+    --phone-column caller --phone-column callee first); cells under k people suppressed."""
+    from ringfence.analytics.engines import open_engine
+    from ringfence.analytics.patterns import patterns as run
+
+    runner = open_engine(engine, spark_master=spark_master)
+    try:
+        report = run(runner, source, k=k)
+    finally:
+        runner.close()
+    output.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    typer.echo(f"patterns of {report['events']} events written to {output} (k={k})")
