@@ -113,3 +113,61 @@ def patterns(
         runner.close()
     output.write_text(json.dumps(report, indent=2), encoding="utf-8")
     typer.echo(f"patterns of {report['events']} events written to {output} (k={k})")
+
+
+@app.command("release")
+def release(
+    source: Input,
+    phone_column: Annotated[str, typer.Option("--phone-column", help="The phone column.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The JSON release to write.")],
+    k: Annotated[int, typer.Option("--k", min=2, help="Smallest cell published.")] = 15,
+    epsilon: Annotated[
+        float | None, typer.Option(help="Differential privacy budget (none: no noise).")
+    ] = None,
+    bound: Annotated[int, typer.Option(min=1, help="Cells one person may count in.")] = 1,
+    engine: EngineOption = "duckdb",
+    spark_master: Master = None,
+) -> None:
+    """Publishable counts of people by country and number type from a pseudonymized file:
+    cells under k suppressed, optionally with differential privacy (epsilon, bound)."""
+    from ringfence.analytics.engines import open_engine
+    from ringfence.analytics.release import release as run
+
+    runner = open_engine(engine, spark_master=spark_master)
+    try:
+        report = run(runner, source, phone_column=phone_column, k=k, epsilon=epsilon, bound=bound)
+    finally:
+        runner.close()
+    output.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    typer.echo(f"{len(report['cells'])} cells released to {output}")
+
+
+@app.command("risk")
+def risk_meter(
+    source: Input,
+    pid_column: Annotated[str, typer.Option("--pid-column", help="The pseudonym column.")],
+    quasi: Annotated[
+        list[str], typer.Option("--quasi-identifier", help="A quasi-identifier; repeatable.")
+    ],
+    export_to: Annotated[
+        Path | None,
+        typer.Option("--export", help="Write the rows here if the smallest class reaches k."),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=2, help="Smallest class an export needs.")] = 15,
+    engine: EngineOption = "duckdb",
+    spark_master: Master = None,
+) -> None:
+    """Share of people unique on the quasi-identifiers, smallest class; with --export,
+    the row-level extract, refused when the smallest class is under k."""
+    from ringfence.analytics.engines import open_engine
+    from ringfence.analytics.release import export, risk
+
+    runner = open_engine(engine, spark_master=spark_master)
+    try:
+        if export_to is None:
+            report = risk(runner, source, pid_column=pid_column, quasi=quasi)
+        else:
+            report = export(runner, source, export_to, pid_column=pid_column, quasi=quasi, k=k)
+    finally:
+        runner.close()
+    print_json(report)
