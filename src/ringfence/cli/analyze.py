@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +13,7 @@ import typer
 from ringfence.cli._output import print_json
 
 if TYPE_CHECKING:
+    from ringfence.analytics.engines import AnalyticsEngine
     from ringfence.crypto.pseudonyms import Pseudonymizer
 
 app = typer.Typer(help="Analytics without phone numbers: pseudonymize, geo.", no_args_is_help=True)
@@ -22,6 +25,17 @@ Master = Annotated[str | None, typer.Option(help="Spark master URL (with --engin
 Epoch = Annotated[
     int | None, typer.Option(help="Keyring version whose analytics key pseudonymizes.")
 ]
+
+
+@contextmanager
+def _engine(name: str, spark_master: str | None) -> Iterator[AnalyticsEngine]:
+    from ringfence.analytics.engines import open_engine
+
+    runner = open_engine(name, spark_master=spark_master)
+    try:
+        yield runner
+    finally:
+        runner.close()
 
 
 def _pseudonymizer(epoch: int | None) -> Pseudonymizer:
@@ -46,17 +60,13 @@ def pseudonymize(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Replace each phone column COL by COL_pid, COL_country and COL_type (Parquet out)."""
-    from ringfence.analytics.engines import open_engine
     from ringfence.analytics.pipeline import pseudonymize as run
 
     pseudonyms = _pseudonymizer(epoch)
-    runner = open_engine(engine, spark_master=spark_master)
-    try:
+    with _engine(engine, spark_master) as runner:
         summary = run(
             runner, source, output, phone_columns=phone_column, pseudonyms=pseudonyms, region=region
         )
-    finally:
-        runner.close()
     if as_json:
         print_json(summary.to_dict())
     else:
@@ -75,17 +85,13 @@ def geo(
     epoch: Epoch = None,
 ) -> None:
     """Distinct people by country and number type; cells under k people suppressed."""
-    from ringfence.analytics.engines import open_engine
     from ringfence.analytics.pipeline import geo as run
 
     pseudonyms = _pseudonymizer(epoch)
-    runner = open_engine(engine, spark_master=spark_master)
-    try:
+    with _engine(engine, spark_master) as runner:
         report = run(
             runner, source, phone_column=phone_column, pseudonyms=pseudonyms, region=region, k=k
         )
-    finally:
-        runner.close()
     output.write_text(json.dumps(report, indent=2), encoding="utf-8")
     typer.echo(
         f"{len(report['cells'])} cells written to {output}, "
@@ -103,14 +109,10 @@ def patterns(
 ) -> None:
     """Communication patterns of a pseudonymized call log (run pseudonymize with
     --phone-column caller --phone-column callee first); cells under k people suppressed."""
-    from ringfence.analytics.engines import open_engine
     from ringfence.analytics.patterns import patterns as run
 
-    runner = open_engine(engine, spark_master=spark_master)
-    try:
+    with _engine(engine, spark_master) as runner:
         report = run(runner, source, k=k)
-    finally:
-        runner.close()
     output.write_text(json.dumps(report, indent=2), encoding="utf-8")
     typer.echo(f"patterns of {report['events']} events written to {output} (k={k})")
 
@@ -130,14 +132,10 @@ def release(
 ) -> None:
     """Publishable counts of people by country and number type from a pseudonymized file:
     cells under k suppressed, optionally with differential privacy (epsilon, bound)."""
-    from ringfence.analytics.engines import open_engine
     from ringfence.analytics.release import release as run
 
-    runner = open_engine(engine, spark_master=spark_master)
-    try:
+    with _engine(engine, spark_master) as runner:
         report = run(runner, source, phone_column=phone_column, k=k, epsilon=epsilon, bound=bound)
-    finally:
-        runner.close()
     output.write_text(json.dumps(report, indent=2), encoding="utf-8")
     typer.echo(f"{len(report['cells'])} cells released to {output}")
 
@@ -159,15 +157,11 @@ def risk_meter(
 ) -> None:
     """Share of people unique on the quasi-identifiers, smallest class; with --export,
     the row-level extract, refused when the smallest class is under k."""
-    from ringfence.analytics.engines import open_engine
     from ringfence.analytics.release import export, risk
 
-    runner = open_engine(engine, spark_master=spark_master)
-    try:
+    with _engine(engine, spark_master) as runner:
         if export_to is None:
             report = risk(runner, source, pid_column=pid_column, quasi=quasi)
         else:
             report = export(runner, source, export_to, pid_column=pid_column, quasi=quasi, k=k)
-    finally:
-        runner.close()
     print_json(report)
