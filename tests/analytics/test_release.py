@@ -155,7 +155,8 @@ def test_release_and_risk_cli(data: Path, tmp_path: Path) -> None:
 def test_the_noise_has_the_configured_scale(epsilon: float, bound: int) -> None:
     """Discrete Laplace with scale b = bound / epsilon has variance
     2 e^(-1/b) / (1 - e^(-1/b))^2; 40,000 draws estimate it within 5 % (a miss
-    would be a 4-sigma event: the sample variance's relative error is about 1.1 %), and the draws centre on the true value."""
+    would be a 4-sigma event: the sample variance's relative error is about 1.1 %), and
+    the draws centre on the true value."""
     import math
     import statistics
 
