@@ -251,3 +251,18 @@ def test_analyze_cli(calls: Path, tmp_path: Path, monkeypatch) -> None:  # type:
     ):
         result = runner.invoke(app, ["analyze", *args])
         assert result.exit_code == 2 and reason in result.stderr, (args, result.output)
+
+
+def test_profile(calls: Path) -> None:
+    from ringfence.analytics.pipeline import profile
+
+    report = profile(DuckDBEngine(), calls, phone_columns=["caller", "callee"], k=15)
+    caller = report["columns"]["caller"]
+    assert caller["rows"] == 2001 and caller["empty"] == 0
+    assert caller["reasons_by_distinct_value"] == {"not_a_number": 1}
+    assert report["columns"]["callee"]["empty"] == 1  # the junk row's empty callee
+    assert all(cell["numbers"] >= 15 for cell in caller["by_country_and_type"])
+    assert caller["suppressed_cells"] >= 1
+    assert "+" not in json.dumps(report)  # no number, not even a prefix
+    with pytest.raises(AnalyticsError):
+        profile(DuckDBEngine(), calls, phone_columns=["caller"], k=1)

@@ -154,3 +154,48 @@ def geo(
         "cells": shown,
         "suppressed_cells": len(counts) - len(shown),
     }
+
+
+def profile(
+    engine: AnalyticsEngine,
+    source: Path,
+    *,
+    phone_columns: list[str],
+    region: str | None = None,
+    k: int = DEFAULT_K,
+) -> dict[str, Any]:
+    """Per phone column: rows, empty values, distinct values, the share that are valid
+    numbers, rejection reasons, and distinct numbers by country and type (cells under k
+    suppressed). No value is shown."""
+    if k < 2:
+        raise AnalyticsError("k is at least 2", reason="bad_k")
+    columns = engine.load("src", source)
+    _check_columns(columns, phone_columns)
+    report: dict[str, Any] = {"k": k, "columns": {}}
+    for column in phone_columns:
+        counts = engine.fetch(
+            f"SELECT count(*) AS rows, count({quote(column)}) AS filled, "
+            f"count(DISTINCT {quote(column)}) AS distinct_values FROM src"
+        ).to_pylist()[0]
+        distinct = engine.fetch(f"SELECT DISTINCT {quote(column)} AS raw FROM src")
+        result = normalize_many(distinct.column("raw").cast(pa.string()), region)
+        table = result.table
+        valid = [row for row in table.to_pylist() if row["valid"]]
+        cells: dict[tuple[str, str], set[str]] = {}
+        for row in valid:
+            cells.setdefault((row["region"] or "001", row["number_type"]), set()).add(row["e164"])
+        shown: list[dict[str, Any]] = [
+            {"country": key[0], "type": key[1], "numbers": len(numbers)}
+            for key, numbers in sorted(cells.items())
+            if len(numbers) >= k
+        ]
+        report["columns"][column] = {
+            "rows": counts["rows"],
+            "empty": counts["rows"] - counts["filled"],
+            "distinct_values": counts["distinct_values"],
+            "valid_distinct_numbers": len({row["e164"] for row in valid}),
+            "reasons_by_distinct_value": result.reason_counts(),
+            "by_country_and_type": sorted(shown, key=lambda c: -c["numbers"]),
+            "suppressed_cells": len(cells) - len(shown),
+        }
+    return report

@@ -165,3 +165,22 @@ def risk_meter(
         else:
             report = export(runner, source, export_to, pid_column=pid_column, quasi=quasi, k=k)
     print_json(report)
+
+
+@app.command("profile")
+def profile(
+    source: Input,
+    phone_column: Annotated[
+        list[str], typer.Option("--phone-column", help="A phone column; repeatable.")
+    ],
+    region: Region = None,
+    k: Annotated[int, typer.Option("--k", min=2, help="Smallest cell shown.")] = 15,
+    engine: EngineOption = "duckdb",
+    spark_master: Master = None,
+) -> None:
+    """Profile the phone columns: validity, reasons, countries and types (no value shown)."""
+    from ringfence.analytics.pipeline import profile as run
+
+    with _engine(engine, spark_master) as runner:
+        report = run(runner, source, phone_columns=phone_column, region=region, k=k)
+    print_json(report)
