@@ -63,6 +63,7 @@ app.add_typer(campaign.app, name="campaign")
 app.add_typer(dsar.app, name="dsar")
 app.add_typer(retention.app, name="retention")
 app.add_typer(analyze.app, name="analyze")
+app.command("report")(analyze.report)
 
 
 def main() -> None:

@@ -184,3 +184,26 @@ def profile(
     with _engine(engine, spark_master) as runner:
         report = run(runner, source, phone_columns=phone_column, region=region, k=k)
     print_json(report)
+
+
+def report(
+    source: Input,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")],
+    png_dir: Annotated[
+        Path | None, typer.Option("--png-dir", help="Also write a PNG of each chart here.")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=2, help="Smallest cell shown (people).")] = 15,
+    engine: EngineOption = "duckdb",
+    spark_master: Master = None,
+) -> None:
+    """A self-contained HTML report with charts of a pseudonymized call log (run
+    `ringfence analyze pseudonymize --phone-column caller --phone-column callee` first)."""
+    from ringfence.analytics.report import build_report, write_html, write_pngs
+
+    with _engine(engine, spark_master) as runner:
+        built = build_report(runner, source, k=k)
+    write_html(built, output)
+    pngs = write_pngs(built, png_dir) if png_dir is not None else []
+    typer.echo(
+        f"{len(built.charts)} charts written to {output}" + (f", {len(pngs)} PNGs" if pngs else "")
+    )
