@@ -100,9 +100,9 @@ class DuckDBEngine:
 
     def write_parquet(self, query: str, path: Path) -> int:
         # ``query`` is built by the pipeline from quoted identifiers; the path is a parameter.
-        self.connection.execute(f"COPY ({query}) TO ? (FORMAT parquet)", [str(path)])
-        counted = self.connection.execute(f"SELECT count(*) FROM ({query})").fetchone()
-        return int(counted[0]) if counted else 0
+        written = self.connection.execute(f"COPY ({query}) TO ? (FORMAT parquet)", [str(path)])
+        row = written.fetchone()  # COPY answers with the number of rows it wrote
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         self.connection.close()

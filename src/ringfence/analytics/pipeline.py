@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from phonenumbers.timezone import time_zones_for_number
 
 from ringfence.analytics.engines import AnalyticsEngine, AnalyticsError, quote
 from ringfence.crypto.pseudonyms import Pseudonymizer
-from ringfence.phone import describe, normalize, normalize_many
+from ringfence.phone import normalize, normalize_many
 from ringfence.phone.describe import destination_prefix
+from ringfence.phone.parsing import to_numobj
 
 DEFAULT_K = 15
 ORDINAL = '"__ringfence_row"'
@@ -59,11 +61,24 @@ def _mapping(
 
 
 def _enrich(e164: str | None) -> tuple[str | None, str | None]:
+    """Area (country and destination code) and the single time zone of a number, computed
+    once per number block: a destination code and a time-zone prefix never reach into the
+    last four digits, so every number of a block shares them."""
     if not e164:
         return None, None
-    number = normalize(e164)
-    zones = describe(number).time_zones
-    return destination_prefix(number), zones[0] if len(zones) == 1 else None
+    block = e164[:-4]
+    facts = _BLOCKS.get(block)
+    if facts is None:
+        if len(_BLOCKS) >= _MAX_BLOCKS:
+            _BLOCKS.clear()
+        number = normalize(e164)
+        zones = [z for z in time_zones_for_number(to_numobj(number)) if z != "Etc/Unknown"]
+        facts = _BLOCKS[block] = (destination_prefix(number), zones[0] if len(zones) == 1 else None)
+    return facts
+
+
+_BLOCKS: dict[str, tuple[str | None, str | None]] = {}
+_MAX_BLOCKS = 500_000
 
 
 def _check_columns(columns: list[str], wanted: list[str]) -> None:
