@@ -266,3 +266,21 @@ def test_profile(calls: Path) -> None:
     assert "+" not in json.dumps(report)  # no number, not even a prefix
     with pytest.raises(AnalyticsError):
         profile(DuckDBEngine(), calls, phone_columns=["caller"], k=1)
+
+
+def test_pseudonymize_reports_its_stages(calls: Path, tmp_path: Path) -> None:
+    stages: list[str] = []
+    pseudonymize(
+        DuckDBEngine(),
+        calls,
+        tmp_path / "o.parquet",
+        phone_columns=["caller", "callee"],
+        pseudonyms=Pseudonymizer(KEYRING, 1),
+        on_step=stages.append,
+    )
+    assert stages == [
+        "reading",
+        "normalizing and pseudonymizing caller",
+        "normalizing and pseudonymizing callee",
+        "writing",
+    ]

@@ -10,6 +10,7 @@ SQL is assembled from identifiers quoted by :func:`quote` only; values never ent
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,14 +98,18 @@ def pseudonymize(
     phone_columns: list[str],
     pseudonyms: Pseudonymizer,
     region: str | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> PseudonymizeSummary:
     """Replace each phone column ``C`` by ``C_pid``, ``C_country``, ``C_type``, ``C_area``
-    and ``C_tz``."""
+    and ``C_tz``. ``on_step`` hears each stage's name (for a progress display)."""
+    step = on_step or (lambda _name: None)
+    step("reading")
     columns = engine.load("src", source)
     _check_columns(columns, phone_columns)
     summary = PseudonymizeSummary(rows=0, epoch=pseudonyms.epoch)
     joins, added = [], []
     for i, column in enumerate(phone_columns):
+        step(f"normalizing and pseudonymizing {column}")
         mapping = _mapping(engine, column, region, pseudonyms)
         engine.register(f"map_{i}", mapping)
         alias = f"m{i}"
@@ -125,6 +130,7 @@ def pseudonymize(
     query = (
         f"SELECT {', '.join(kept + added)} FROM {numbered} {' '.join(joins)} ORDER BY src.{ORDINAL}"
     )
+    step("writing")
     summary.rows = engine.write_parquet(query, output)
     return summary
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -38,6 +38,19 @@ def _engine(name: str, spark_master: str | None) -> Iterator[AnalyticsEngine]:
         runner.close()
 
 
+@contextmanager
+def _steps() -> Iterator[Callable[[str], None]]:
+    """A spinner naming the current stage, on a terminal (silent otherwise)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _name: None
+        return
+    with console.status("starting") as status:
+        yield lambda name: status.update(name)
+
+
 def _pseudonymizer(epoch: int | None) -> Pseudonymizer:
     from ringfence.crypto import load_keyring
     from ringfence.crypto.pseudonyms import Pseudonymizer
@@ -63,9 +76,15 @@ def pseudonymize(
     from ringfence.analytics.pipeline import pseudonymize as run
 
     pseudonyms = _pseudonymizer(epoch)
-    with _engine(engine, spark_master) as runner:
+    with _engine(engine, spark_master) as runner, _steps() as on_step:
         summary = run(
-            runner, source, output, phone_columns=phone_column, pseudonyms=pseudonyms, region=region
+            runner,
+            source,
+            output,
+            phone_columns=phone_column,
+            pseudonyms=pseudonyms,
+            region=region,
+            on_step=on_step,
         )
     if as_json:
         print_json(summary.to_dict())
