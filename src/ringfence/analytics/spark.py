@@ -40,6 +40,7 @@ class SparkEngine:
             .appName("ringfence")
             .config("spark.sql.ansi.doubleQuotedIdentifiers", "true")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
         )
