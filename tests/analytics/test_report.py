@@ -71,9 +71,7 @@ def test_report_html_and_pngs(log, tmp_path: Path) -> None:  # type: ignore[no-u
         assert _scan(output.read_bytes(), numbers) == [], output.name
     specs = [
         json.loads(match.replace("<\\/", "</"))
-        for match in re.findall(
-            r'<script type="application/json" id="spec\d">(.*?)</script>', text
-        )
+        for match in re.findall(r'<script type="application/json" id="spec\d">(.*?)</script>', text)
     ]
     assert len(specs) == 4 and all("$schema" in spec for spec in specs)
 
