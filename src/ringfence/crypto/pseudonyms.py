@@ -5,7 +5,6 @@ across epochs, never an unkeyed hash (the number space is small enough to enumer
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
 from ringfence.crypto.keyring import Keyring, Purpose
 from ringfence.errors import ConfigurationError
@@ -23,12 +22,11 @@ class Pseudonymizer:
                 f"no key for epoch {self.epoch}; the keyring holds {list(keyring.versions)}",
                 reason="unknown_epoch",
             )
-        self._mac: Any = hmac.new(keyring.key(Purpose.ANALYTICS, self.epoch), digestmod="sha256")
+        self._key = keyring.key(Purpose.ANALYTICS, self.epoch)
 
     def pid(self, e164: str) -> str:
-        mac = self._mac.copy()
-        mac.update(b"pid:" + e164.encode())
-        return str(mac.digest()[:PSEUDONYM_BYTES].hex())
+        # hmac.digest: the one-shot C path, several times faster than new/update/digest
+        return hmac.digest(self._key, b"pid:" + e164.encode(), "sha256")[:PSEUDONYM_BYTES].hex()
 
     def __repr__(self) -> str:
         return f"Pseudonymizer(epoch={self.epoch})"
