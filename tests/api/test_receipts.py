@@ -185,3 +185,50 @@ def test_an_undelivered_receipt_sends_a_new_code_through_the_next_channel(
         actions = [e["action"] for e in list_events(connection, subject_id=vid)]
     assert "verification.failed_over" in actions
     assert "612345678" not in str(actions)
+
+
+def test_a_stop_reply_revokes_every_sms_consent(twilio_server, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from ringfence.compliance import ConsentLedger
+    from ringfence.crypto.tokens import twilio_signature
+
+    live, _fake, callback = twilio_server
+    service = live.service
+    ledger = ConsentLedger(service.engine, service.keyring, clock=service.clock)
+    for purpose, brand in (("marketing", "Acme"), ("informational", "Acme"), ("marketing", "Beta")):
+        ledger.grant(NUMBER, channel="sms", purpose=purpose, brand=brand)
+    ledger.grant(NUMBER, channel="voice", purpose="marketing", brand="Acme")
+    url = callback.replace("/delivery-receipts/twilio", "/inbound/twilio")
+
+    def post(body: str, *, token: str = TWILIO_TOKEN) -> httpx.Response:
+        params = {"From": NUMBER, "To": "+15005550006", "Body": body, "MessageSid": "SM1"}
+        signature = twilio_signature(token, url, params)
+        return httpx.post(url, data=params, headers={"X-Twilio-Signature": signature})
+
+    def granted() -> list[tuple[str, str, str]]:
+        return sorted(
+            (channel, purpose, brand)
+            for channel, purpose, brand in (
+                ("sms", "marketing", "Acme"),
+                ("sms", "informational", "Acme"),
+                ("sms", "marketing", "Beta"),
+                ("voice", "marketing", "Acme"),
+            )
+            if ledger.state(NUMBER, channel=channel, purpose=purpose, brand=brand).granted
+        )
+
+    assert post("stop please, not now").status_code == 200  # not a keyword: nothing changes
+    assert len(granted()) == 4
+    assert post(" stop ", token="forged").status_code == 403
+    assert len(granted()) == 4
+    caplog.set_level(logging.INFO)
+    answer = post(" Stop ")
+    assert answer.status_code == 200 and "<Response>" in answer.text
+    assert granted() == [("voice", "marketing", "Acme")]  # only SMS consents end
+    revocation = next(e for e in ledger.history(NUMBER) if e.kind.value == "revoke")
+    assert revocation.evidence.method == "sms_keyword" and revocation.evidence.note == "STOP"
+    assert "612345678" not in caplog.text
+    junk = {"From": "not a number", "Body": "STOP"}
+    signed = twilio_signature(TWILIO_TOKEN, url, junk)
+    assert httpx.post(url, data=junk, headers={"X-Twilio-Signature": signed}).status_code == 200

@@ -181,3 +181,22 @@ def test_moments_with_any_offset_compare_as_instants(ledger, clock) -> None:  # 
     assert not ledger.state(US, at=same_instant - timedelta(seconds=1), **MARKETING).granted
     assert ledger.history(US)[0].received_at == clock.now()
     assert ledger.state(US, **MARKETING).since == clock.now()
+
+
+@pytest.mark.parametrize(
+    ("text", "opt_out"),
+    [
+        ("STOP", True),
+        ("stop", True),
+        (" Stop All ", True),
+        ("UNSUBSCRIBE", True),
+        ("opt out", True),
+        ("stop texting me at night", False),
+        ("STOPPED", False),
+        ("", False),
+    ],
+)
+def test_opt_out_keywords(text: str, opt_out: bool) -> None:
+    from ringfence.compliance.optout import is_opt_out
+
+    assert is_opt_out(text) is opt_out

@@ -27,7 +27,7 @@ from ringfence.store.audit import list_events
 from tests.api.conftest import LiveServer
 
 PUBLIC = {"/healthz"}  # /openapi.json is a plain route, not an APIRoute
-PROVIDER_CALLBACKS = re.compile(r"^/v1/delivery-receipts/")
+PROVIDER_CALLBACKS = re.compile(r"^/v1/(delivery-receipts|inbound)/")  # provider-signed
 
 
 def test_the_matrix() -> None:

@@ -65,6 +65,7 @@ def create_app(
     app.include_router(factors.router)
     app.include_router(accounts.router)
     app.include_router(receipts.router)
+    app.include_router(receipts.inbound)
     app.include_router(risk.router)
 
     @app.get("/healthz", tags=["health"])

@@ -18,8 +18,11 @@ from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Request, 
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ringfence.compliance.consent import ConsentLedger
+from ringfence.compliance.optout import honour_opt_out
 from ringfence.crypto.tokens import twilio_signature_matches
-from ringfence.errors import RingfenceError
+from ringfence.errors import InvalidPhoneNumber, RingfenceError
+from ringfence.phone import normalize
 from ringfence.verify import VerificationService
 from ringfence.verify.deliveries import record_receipt
 from ringfence.verify.providers import TwilioSettings
@@ -90,6 +93,39 @@ async def twilio_receipt(
     if sid and status:
         _apply(request, background, "twilio", sid, status, params.get("ErrorCode"))
     return Response(status_code=204)
+
+
+inbound = APIRouter(prefix="/v1/inbound", tags=["inbound messages"])
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+@inbound.post("/twilio")
+async def twilio_inbound(
+    request: Request,
+    signature: Annotated[str | None, Header(alias="X-Twilio-Signature", max_length=200)] = None,
+) -> Response:
+    """An SMS received on a Twilio number (its messaging webhook, signed): an opt-out
+    keyword (STOP, UNSUBSCRIBE, ...) revokes every SMS consent of the sender at once."""
+    try:
+        settings = TwilioSettings()  # type: ignore[call-arg]
+    except ValidationError:
+        raise HTTPException(404, "the twilio channel is not configured") from None
+    params = await _params(request)
+    url = settings.inbound_url or str(request.url)
+    token = settings.auth_token.get_secret_value()
+    if not signature or not twilio_signature_matches(token, url, params, signature):
+        raise HTTPException(403, "bad or missing X-Twilio-Signature")
+    service: VerificationService = request.app.state.verifications
+    sender, body = params.get("From", ""), params.get("Body", "")
+    try:
+        number = normalize(sender)
+    except InvalidPhoneNumber:
+        return Response(EMPTY_TWIML, media_type="application/xml")
+    ledger = ConsentLedger(service.engine, service.keyring, clock=service.clock)
+    revoked = honour_opt_out(ledger, number, body[:200], source="twilio")
+    if revoked is not None:
+        log.info("an opt-out keyword revoked %d consents of %s", revoked, number.masked())
+    return Response(EMPTY_TWIML, media_type="application/xml")
 
 
 @router.post("/vonage/{token}", status_code=204)

@@ -147,6 +147,40 @@ class ConsentLedger:
             )
         return self._event({**values, "id": event_id})
 
+    def revoke_everything(
+        self,
+        phone: PhoneNumber | str,
+        *,
+        channel: ContactChannel | str,
+        evidence: Evidence,
+        region: str | None = None,
+        received_at: datetime | None = None,
+        actor: str | None = None,
+    ) -> int:
+        """Revoke every consent the number holds for ``channel`` (all purposes and brands),
+        as an opt-out such as an SMS ``STOP`` asks; returns how many were revoked."""
+        number = phone if isinstance(phone, PhoneNumber) else normalize(phone, region)
+        channel = _channel(channel)
+        held = {
+            (event.purpose, event.brand)
+            for event in self.history(number)
+            if event.channel is channel
+        }
+        revoked = 0
+        for purpose, brand in sorted(held):
+            if self.state(number, channel=channel, purpose=purpose, brand=brand).granted:
+                self.revoke(
+                    number,
+                    channel=channel,
+                    purpose=purpose,
+                    brand=brand,
+                    evidence=evidence,
+                    received_at=received_at,
+                    actor=actor,
+                )
+                revoked += 1
+        return revoked
+
     def state(
         self,
         phone: PhoneNumber | str,

@@ -61,6 +61,8 @@ class TwilioSettings(ProviderSettings):
     messaging_service_sid: str | None = None
     base_url: str = "https://api.twilio.com"
     status_callback: str | None = None
+    # the public URL of /v1/inbound/twilio as Twilio calls it (signatures cover the URL)
+    inbound_url: str | None = None
 
 
 class VonageSettings(ProviderSettings):
