@@ -3,7 +3,6 @@ cells within range and k-suppressed; the log's structure shows through."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -15,17 +14,13 @@ from ringfence.analytics.patterns import patterns
 from ringfence.analytics.pipeline import pseudonymize
 from ringfence.crypto import Keyring
 from ringfence.crypto.pseudonyms import Pseudonymizer
-from ringfence.testing import synthetic_call_log
+from tests.analytics.calllog import write_call_log
 
 PSEUDONYMS = Pseudonymizer(Keyring({1: bytes(range(32))}), 1)
 
 
 def write_log(path: Path, people: int, calls: int, seed: int) -> Path:
-    rows = synthetic_call_log(people, calls, seed=seed).to_pylist()
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({**row, "start_time": row["start_time"].isoformat()} for row in rows)
+    write_call_log(path, people, calls, seed)
     return path
 
 

@@ -23,6 +23,7 @@ from ringfence.crypto import Keyring, Purpose
 from ringfence.crypto.pseudonyms import Pseudonymizer
 from ringfence.errors import ConfigurationError
 from ringfence.testing import synthetic_call_log
+from tests.analytics.calllog import write_call_log
 
 KEYRING = Keyring({1: bytes(range(32)), 2: bytes(range(1, 33))})
 
@@ -78,12 +79,7 @@ def test_synthetic_call_log_has_structure() -> None:
 @pytest.fixture
 def calls(tmp_path: Path) -> Path:
     path = tmp_path / "calls.csv"
-    log = synthetic_call_log(300, 2000, seed=5).to_pylist()
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(log[0]))
-        writer.writeheader()
-        writer.writerows(log)
-        writer.writerow({**log[0], "caller": "not a number", "callee": ""})
+    write_call_log(path, 300, 2000, seed=5, junk=[{"caller": "not a number", "callee": ""}])
     return path
 
 

@@ -3,7 +3,6 @@ re-identification risk meter, and an export refused below k."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from ringfence.analytics.pipeline import geo, pseudonymize
 from ringfence.analytics.release import export, release, risk
 from ringfence.crypto import Keyring
 from ringfence.crypto.pseudonyms import Pseudonymizer
-from ringfence.testing import synthetic_call_log
+from tests.analytics.calllog import write_call_log
 
 PSEUDONYMS = Pseudonymizer(Keyring({1: bytes(range(32))}), 1)
 
@@ -23,12 +22,8 @@ PSEUDONYMS = Pseudonymizer(Keyring({1: bytes(range(32))}), 1)
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("release")
-    rows = synthetic_call_log(800, 4000, seed=9).to_pylist()
     source = folder / "calls.csv"
-    with source.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({**row, "start_time": row["start_time"].isoformat()} for row in rows)
+    write_call_log(source, 800, 4000, seed=9)
     out = folder / "calls.parquet"
     pseudonymize(
         DuckDBEngine(), source, out, phone_columns=["caller", "callee"], pseudonyms=PSEUDONYMS

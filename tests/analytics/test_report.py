@@ -3,7 +3,6 @@ table, PNG exports rendered without a browser, and no phone number in any output
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -16,7 +15,7 @@ from ringfence.analytics.pipeline import pseudonymize
 from ringfence.analytics.report import build_report, write_html, write_pngs
 from ringfence.crypto import Keyring
 from ringfence.crypto.pseudonyms import Pseudonymizer
-from ringfence.testing import synthetic_call_log
+from tests.analytics.calllog import write_call_log
 
 PSEUDONYMS = Pseudonymizer(Keyring({1: bytes(range(32))}), 1)
 
@@ -24,12 +23,8 @@ PSEUDONYMS = Pseudonymizer(Keyring({1: bytes(range(32))}), 1)
 @pytest.fixture(scope="module")
 def log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     folder = tmp_path_factory.mktemp("report")
-    rows = synthetic_call_log(500, 5000, seed=4).to_pylist()
     source = folder / "calls.csv"
-    with source.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({**row, "start_time": row["start_time"].isoformat()} for row in rows)
+    rows = write_call_log(source, 500, 5000, seed=4)
     out = folder / "calls.parquet"
     pseudonymize(
         DuckDBEngine(), source, out, phone_columns=["caller", "callee"], pseudonyms=PSEUDONYMS

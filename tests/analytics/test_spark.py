@@ -4,7 +4,6 @@ on a standalone cluster (a master and a worker on 127.0.0.1). Needs Java; in CI
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import socket
@@ -23,7 +22,7 @@ from ringfence.analytics.patterns import patterns
 from ringfence.analytics.pipeline import geo, pseudonymize
 from ringfence.crypto import Keyring
 from ringfence.crypto.pseudonyms import Pseudonymizer
-from ringfence.testing import synthetic_call_log
+from tests.analytics.calllog import write_call_log
 from tests.conftest import services_required
 from tests.servers import free_port
 
@@ -51,12 +50,7 @@ def spark() -> Iterator[object]:
 @pytest.fixture(scope="module")
 def calls(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("spark") / "calls.csv"
-    rows = synthetic_call_log(400, 3000, seed=11).to_pylist()
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({**row, "start_time": row["start_time"].isoformat()} for row in rows)
-        writer.writerow({**rows[0], "caller": "junk, with a comma", "callee": ""})
+    write_call_log(path, 400, 3000, seed=11, junk=[{"caller": "junk, with a comma", "callee": ""}])
     return path
 
 

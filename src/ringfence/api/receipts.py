@@ -73,6 +73,32 @@ async def _params(request: Request) -> dict[str, str]:
     return {key: str(value)[:1000] for key, value in form.items()}
 
 
+async def _signed_twilio_params(
+    request: Request, signature: str | None, configured_url: str | None
+) -> dict[str, str]:
+    """The form of a Twilio webhook, once its ``X-Twilio-Signature`` checks out (404 when
+    Twilio is not configured, 403 for a forged or unsigned request). ``configured_url`` is
+    the public URL Twilio signed, when it differs from the one the server sees."""
+    try:
+        settings = TwilioSettings()  # type: ignore[call-arg]
+    except ValidationError:
+        raise HTTPException(404, "the twilio channel is not configured") from None
+    params = await _params(request)
+    url = configured_url or str(request.url)
+    token = settings.auth_token.get_secret_value()
+    if not signature or not twilio_signature_matches(token, url, params, signature):
+        raise HTTPException(403, "bad or missing X-Twilio-Signature")
+    return params
+
+
+def _twilio_url(name: str) -> str | None:
+    """A configured callback URL (``status_callback`` or ``inbound_url``), if Twilio is set up."""
+    try:
+        return getattr(TwilioSettings(), name)  # type: ignore[call-arg,no-any-return]
+    except ValidationError:
+        return None
+
+
 @router.post("/twilio", status_code=204)
 async def twilio_receipt(
     request: Request,
@@ -80,15 +106,7 @@ async def twilio_receipt(
     signature: Annotated[str | None, Header(alias="X-Twilio-Signature", max_length=200)] = None,
 ) -> Response:
     """A Twilio message status callback."""
-    try:
-        settings = TwilioSettings()  # type: ignore[call-arg]
-    except ValidationError:
-        raise HTTPException(404, "the twilio channel is not configured") from None
-    params = await _params(request)
-    url = settings.status_callback or str(request.url)
-    token = settings.auth_token.get_secret_value()
-    if not signature or not twilio_signature_matches(token, url, params, signature):
-        raise HTTPException(403, "bad or missing X-Twilio-Signature")
+    params = await _signed_twilio_params(request, signature, _twilio_url("status_callback"))
     sid, status = params.get("MessageSid"), params.get("MessageStatus")
     if sid and status:
         _apply(request, background, "twilio", sid, status, params.get("ErrorCode"))
@@ -106,15 +124,7 @@ async def twilio_inbound(
 ) -> Response:
     """An SMS received on a Twilio number (its messaging webhook, signed): an opt-out
     keyword (STOP, UNSUBSCRIBE, ...) revokes every SMS consent of the sender at once."""
-    try:
-        settings = TwilioSettings()  # type: ignore[call-arg]
-    except ValidationError:
-        raise HTTPException(404, "the twilio channel is not configured") from None
-    params = await _params(request)
-    url = settings.inbound_url or str(request.url)
-    token = settings.auth_token.get_secret_value()
-    if not signature or not twilio_signature_matches(token, url, params, signature):
-        raise HTTPException(403, "bad or missing X-Twilio-Signature")
+    params = await _signed_twilio_params(request, signature, _twilio_url("inbound_url"))
     service: VerificationService = request.app.state.verifications
     sender, body = params.get("From", ""), params.get("Body", "")
     try:

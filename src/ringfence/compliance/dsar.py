@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from ringfence.compliance.consent import ConsentLedger
 from ringfence.compliance.suppression import Suppressions
@@ -294,7 +294,9 @@ def _number(phone: PhoneNumber | str, region: str | None) -> PhoneNumber:
 
 def _count(connection: Connection, condition: Any) -> int:
     table = condition.left.table
-    return len(connection.execute(select(table).where(condition)).all())
+    return int(
+        connection.execute(select(func.count()).select_from(table).where(condition)).scalar_one()
+    )
 
 
 def _strings(value: Any) -> list[str]:
