@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         android_app_hash: the 11-character hash of the Android app, for the SMS Retriever API.
         webhook_url: where state changes of verifications are posted (optional).
         webhook_secret: the HMAC-SHA256 key that signs webhook bodies.
+        default_region: the region the dashboard reads national-format numbers in (``US``).
+        analytics_dataset: a pseudonymized call log (Parquet) whose charts the dashboard's
+            analytics page shows.
+        signin_limits: ``limits`` strings for dashboard sign-in, per username and per IP.
     """
 
     model_config = SettingsConfigDict(
@@ -68,6 +72,11 @@ class Settings(BaseSettings):
     android_app_hash: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]{11}$")
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    default_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    analytics_dataset: Path | None = None
+    signin_limits: dict[str, str] = Field(
+        default_factory=lambda: {"username": "5/minute;20/hour", "ip": "30/minute;200/hour"}
+    )
 
     @property
     def is_production(self) -> bool:

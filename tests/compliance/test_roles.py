@@ -5,7 +5,6 @@ exactly the routes its permissions allow."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
@@ -25,6 +24,7 @@ from ringfence.contacts import ContactStore
 from ringfence.store.apikeys import create_api_key, revoke_api_key
 from ringfence.store.audit import list_events
 from tests.api.conftest import LiveServer
+from tests.routing import api_routes, permission_of
 
 PUBLIC = {"/healthz"}  # /openapi.json is a plain route, not an APIRoute
 PROVIDER_CALLBACKS = re.compile(r"^/v1/(delivery-receipts|inbound)/")  # provider-signed
@@ -88,31 +88,13 @@ def test_api_keys_and_their_roles_are_audited(db_url) -> None:  # type: ignore[n
 
 
 def _permission(route: APIRoute) -> Permission | None:
-    stack = list(route.dependant.dependencies)
-    while stack:
-        dependant = stack.pop()
-        permission = getattr(dependant.call, "permission", None)
-        if permission is not None:
-            return permission  # type: ignore[no-any-return]
-        stack.extend(dependant.dependencies)
-    return None
-
-
-def _routes(routes: list[Any]) -> list[APIRoute]:
-    """Every API route, through included routers."""
-    found: list[APIRoute] = []
-    for route in routes:
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif hasattr(route, "original_router"):
-            found.extend(_routes(route.original_router.routes))
-    return found
+    return permission_of(route)
 
 
 def test_role_matrix_over_every_route(live_server: LiveServer) -> None:
     engine = live_server.app.state.engine
     keys = {role: create_api_key(engine, scopes=[role.value])[0] for role in Role}
-    routes = _routes(live_server.app.routes)
+    routes = api_routes(live_server.app)
     documented = set(live_server.app.openapi()["paths"])
     assert {r.path for r in routes} == documented  # nothing routed that is not listed
     unguarded = {

@@ -15,6 +15,8 @@ def _tables(engine) -> set[str]:
 
 
 ALL_TABLES = {
+    "dashboard_users",
+    "dashboard_sessions",
     "contacts",
     "phone_contact_points",
     "import_fingerprints",

@@ -9,7 +9,17 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ringfence.api import access_log, accounts, errors, factors, receipts, risk, verifications
+from ringfence import web
+from ringfence.api import (
+    access_log,
+    accounts,
+    console,
+    errors,
+    factors,
+    receipts,
+    risk,
+    verifications,
+)
 from ringfence.api.limits import BodySizeLimit
 from ringfence.clock import Clock, system_clock
 from ringfence.crypto import Keyring, load_keyring
@@ -67,6 +77,8 @@ def create_app(
     app.include_router(receipts.router)
     app.include_router(receipts.inbound)
     app.include_router(risk.router)
+    app.include_router(console.router)
+    web.install(app, web.Dashboard.build(settings, keyring, clock, service))
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -25,6 +25,7 @@ from ringfence.cli import (
     retention,
     risk,
     server,
+    users,
 )
 from ringfence.cli._output import fail
 from ringfence.errors import RingfenceError
@@ -62,6 +63,7 @@ app.add_typer(compliance.suppression_app, name="suppression")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(dsar.app, name="dsar")
 app.add_typer(retention.app, name="retention")
+app.add_typer(users.app, name="users")
 app.add_typer(analyze.app, name="analyze")
 app.command("report")(analyze.report)
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ringfence.cli._common import DbOption, JsonOption
-from ringfence.cli._output import print_json
+from ringfence.cli._output import fail, print_json
 from ringfence.crypto import load_keyring
+from ringfence.errors import ConfigurationError
 from ringfence.settings import load_settings
 from ringfence.store import make_engine, upgrade
 from ringfence.store.apikeys import SCOPES, create_api_key
@@ -23,11 +26,25 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     access_log: Annotated[bool, typer.Option(help="Log each request (never a number).")] = True,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Serve a fresh SQLite store of synthetic demo data (a new temp folder)."
+        ),
+    ] = False,
 ) -> None:
-    """Serve the HTTP API (OpenAPI document at /openapi.json)."""
+    """Serve the HTTP API (OpenAPI document at /openapi.json) and the dashboard (at /)."""
     import uvicorn
 
-    if db:  # the workers read their settings from the environment
+    if demo:
+        if db:
+            fail(
+                ConfigurationError(
+                    "--demo makes its own database: leave out --db", reason="bad_option"
+                )
+            )
+        _start_demo(host, port)
+    elif db:  # the workers read their settings from the environment
         os.environ["RINGFENCE_DATABASE_URL"] = db
     settings = load_settings()
     upgrade(make_engine(settings.database_url))  # once, before the workers start
@@ -42,6 +59,19 @@ def serve(
         access_log=access_log,
         server_header=False,
     )
+
+
+def _start_demo(host: str, port: int) -> None:
+    from ringfence.demo import apply_environment, build_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="ringfence-demo-"))
+    typer.echo(f"Building the demo store in {folder} (synthetic data) ...", err=True)
+    built = build_demo(folder)
+    apply_environment(built)
+    typer.echo(f"\nDashboard: http://{host}:{port}/   API document: /openapi.json", err=True)
+    for role, password in built.passwords.items():
+        typer.echo(f"  sign in as {role:<8} password {password}", err=True)
+    typer.echo("Demo only: the passwords and the data vanish with the folder.\n", err=True)
 
 
 @apikeys_app.command("create")

@@ -1,7 +1,8 @@
 """Roles and what each may do, enforced by :func:`authorize` — the one check every shell
 (API, dashboard, library callers) goes through.
 
-* ``admin``: everything, including keys, API keys, roles, retention and the audit log.
+* ``admin``: everything, including keys, API keys, roles, retention, the audit log and
+  the development outbox.
 * ``agent``: contacts with masked numbers; a number revealed only with a stated reason,
   audited; consent and suppression.
 * ``analyst``: pseudonymized data and aggregates only.
@@ -34,6 +35,7 @@ class Permission(StrEnum):
     RETENTION = "retention"
     AUDIT_READ = "audit.read"
     KEYS = "keys"
+    OUTBOX = "outbox"  # the development channel's messages, codes included
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {

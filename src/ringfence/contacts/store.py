@@ -310,8 +310,26 @@ class ContactStore:
         )
         return self._contacts_where(matching, lambda n: n.national_number.endswith(wanted))
 
+    def search_name(self, text: str, *, limit: int = 50) -> list[Contact]:
+        """Active contacts whose display name contains ``text`` (case-insensitive)."""
+        wanted = " ".join((text or "").split())
+        if not 2 <= len(wanted) <= 100:
+            raise ValueError("give 2 to 100 characters of the name")
+        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        matching = (
+            select(CONTACTS.c.id)
+            .where(CONTACTS.c.display_name.ilike(f"%{escaped}%", escape="\\"))
+            .order_by(CONTACTS.c.display_name)
+            .limit(limit)
+        )
+        return self._contacts_where(matching, lambda _number: True, with_phoneless=True)
+
     def _contacts_where(
-        self, matching: Select[Any], keep: Callable[[PhoneNumber], bool]
+        self,
+        matching: Select[Any],
+        keep: Callable[[PhoneNumber], bool],
+        *,
+        with_phoneless: bool = False,
     ) -> list[Contact]:
         """Active contacts among ``matching`` ids that hold a number for which ``keep`` holds.
 
@@ -331,7 +349,7 @@ class ContactStore:
         for phone in phones:
             by_contact.setdefault(phone.contact_id, []).append(phone)
         found = [self._build(row, by_contact.get(row.id, [])) for row in contacts]
-        return [c for c in found if any(keep(n) for n in c.phones)]
+        return [c for c in found if any(keep(n) for n in c.phones) or with_phoneless]
 
     # -- keys ---------------------------------------------------------------------------
 

@@ -424,3 +424,30 @@ class SubjectRequestRow(Base):
     actor: Mapped[str | None] = mapped_column(String(100))
     # Counts of what was found, exported or erased: never the data itself.
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DashboardUserRow(Base):
+    """A person who signs in to the dashboard: an argon2id password hash and one role."""
+
+    __tablename__ = "dashboard_users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DashboardSessionRow(Base):
+    """A signed-in browser: the cookie's token only as a SHA-256 digest, its CSRF token."""
+
+    __tablename__ = "dashboard_sessions"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dashboard_users.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,0 +1,108 @@
+"""Sign-in and sign-out. A fresh session token at every sign-in (never one the browser
+brought), attempts rate-limited per username and per IP, every sign-in audited."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from ringfence.console import DashboardSession, DashboardUser
+from ringfence.store.audit import record_event
+from ringfence.web.auth import (
+    SESSION_COOKIE,
+    SIGNIN_COOKIE,
+    CsrfRefused,
+    check_csrf,
+    new_signin_token,
+    page,
+    safe_next,
+    set_session_cookie,
+    set_signin_cookie,
+)
+from ringfence.web.context import dashboard, render
+
+router = APIRouter(include_in_schema=False)
+MAX_FIELD = 1024
+
+
+@router.get("/signin")
+def signin_form(request: Request, next: str = "/") -> Response:
+    request.state.page = True
+    board = dashboard(request)
+    if board.sessions.resolve(request.cookies.get(SESSION_COOKIE)) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _form(request, next)
+
+
+def _form(
+    request: Request, next_path: str, status: int = 200, error: str | None = None
+) -> Response:
+    token = new_signin_token()
+    response = render(
+        request, "signin.html", status=status, next=safe_next(next_path), error=error, csrf=token
+    )
+    set_signin_cookie(request, response, token)
+    return response
+
+
+@router.post("/signin")
+async def signin(
+    request: Request,
+    username: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    password: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    next: Annotated[str, Form(max_length=MAX_FIELD)] = "/",
+) -> Response:
+    request.state.page = True
+    board = dashboard(request)
+    try:
+        await check_csrf(request, request.cookies.get(SIGNIN_COOKIE))
+    except CsrfRefused as exc:
+        return _form(request, next, 403, str(exc))
+    ip = request.client.host if request.client else "unknown"
+    if not board.limiter.allow(username, ip):
+        response = _form(request, next, 429, "too many sign-in attempts: wait a minute")
+        response.headers["Retry-After"] = "60"
+        return response
+    user = await _authenticate(request, username, password)
+    if user is None:
+        return _form(request, next, 401, "wrong username or password")
+    board.sessions.end(request.cookies.get(SESSION_COOKIE))  # never keep a planted session
+    token, session = board.sessions.start(user)
+    _audit(request, session, "user.signed_in")
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(request, response, token)
+    response.delete_cookie(SIGNIN_COOKIE, path="/signin")
+    return response
+
+
+async def _authenticate(request: Request, username: str, password: str) -> DashboardUser | None:
+    # argon2 is deliberately slow: not on the event loop
+    return await run_in_threadpool(dashboard(request).users.authenticate, username, password)
+
+
+@router.post("/signout")
+def signout(
+    request: Request, session: Annotated[DashboardSession, Depends(page(None))]
+) -> Response:
+    board = dashboard(request)
+    board.sessions.end(request.cookies.get(SESSION_COOKIE))
+    _audit(request, session, "user.signed_out")
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _audit(request: Request, session: DashboardSession, action: str) -> None:
+    board = dashboard(request)
+    with board.engine.begin() as connection:
+        record_event(
+            connection,
+            at=board.clock.now(),
+            action=action,
+            subject_type="dashboard_user",
+            subject_id=str(session.user_id),
+            actor=session.principal.id,
+        )
