@@ -150,7 +150,7 @@ def strict_server(demo_server: DemoServer) -> Iterator[str]:
 def test_sign_in_is_rate_limited_per_username(strict_server: str, demo_server: DemoServer) -> None:
     with Board(strict_server) as board:
         answers = [
-            board.sign_in("analyst", "guess number %d!!!!!!" % i).status_code for i in range(5)
+            board.sign_in("analyst", f"guess number {i}!!!!!!").status_code for i in range(5)
         ]
         assert answers == [401] * 5
         blocked = board.sign_in("analyst", demo_server.password("analyst"))
