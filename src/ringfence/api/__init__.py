@@ -16,6 +16,7 @@ from ringfence.api import (
     console,
     errors,
     factors,
+    openapi,
     receipts,
     risk,
     verifications,
@@ -69,6 +70,7 @@ def create_app(
     app.state.factors = TotpFactors(service.engine, keyring, clock=clock, policy=service.policy)
     app.state.bindings = AccountBindings(service, app.state.factors)
     errors.install(app)
+    openapi.install(app)
     access_log.install()
     app.add_middleware(BodySizeLimit)
     app.include_router(verifications.router)
