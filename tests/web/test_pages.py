@@ -158,3 +158,13 @@ def test_unknown_contact_and_hostile_queries(demo_server: DemoServer) -> None:
         huge = board.get("/contacts", params={"q": "9" * 60_000})
         assert huge.status_code in (200, 414, 431)
         assert board.get("/contacts?q=%00%ED%A0%80%FF").status_code == 200  # bad UTF-8
+
+
+def test_the_demo_store_holds_no_number_in_clear(demo_server: DemoServer) -> None:
+    folder = demo_server.demo.folder
+    store = demo_server.app.state.dashboard.store
+    numbers = {n.e164 for c in store.list_contacts(limit=1000) for n in c.phones}
+    assert len(numbers) > 100
+    blobs = b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
+    for e164 in numbers:
+        assert e164.encode() not in blobs and e164[1:].encode() not in blobs
