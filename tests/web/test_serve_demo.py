@@ -21,7 +21,7 @@ def test_serve_demo_from_the_command_line(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     env = {k: v for k, v in env.items() if not k.startswith("RINGFENCE_")}
-    process = subprocess.Popen(  # noqa: S603 - our own console script
+    process = subprocess.Popen(
         [sys.executable, "-m", "ringfence", "serve", "--demo", "--port", str(port)],
         cwd=tmp_path,
         env=env,
@@ -64,7 +64,7 @@ def test_serve_demo_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_demo_refuses_a_database_option(tmp_path: Path) -> None:
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-m", "ringfence", "serve", "--demo", "--db", "sqlite:///x.db"],
         cwd=tmp_path,
         capture_output=True,
