@@ -21,14 +21,16 @@ def _contact(server: LiveServer) -> str:
 def test_contact_search_page_and_reveal(live_server: LiveServer) -> None:  # noqa: F811
     contact_id = _contact(live_server)
     with live_server.client(_key(live_server, "agent")) as http:
-        found = http.get("/v1/contacts", params={"q": "(650) 253-0000", "region": "US"})
+        found = http.post("/v1/contacts/search", json={"q": "(650) 253-0000", "region": "US"})
         assert found.status_code == 200
         assert found.json()["query_kind"] == "number"
         assert [r["id"] for r in found.json()["results"]] == [contact_id]
         assert E164 not in found.text and "650" not in found.text
-        by_name = http.get("/v1/contacts", params={"q": "ada love"}).json()
+        by_name = http.post("/v1/contacts/search", json={"q": "ada love"}).json()
         assert [r["id"] for r in by_name["results"]] == [contact_id]
-        assert http.get("/v1/contacts", params={"q": "50% _off"}).json()["results"] == []
+        assert http.post("/v1/contacts/search", json={"q": "50% _off"}).json()["results"] == []
+        assert http.post("/v1/contacts/search", json={"q": "x", "extra": 1}).status_code == 422
+        assert http.post("/v1/contacts/search", json={"q": "9" * 101}).status_code == 422
         page = http.get(f"/v1/contacts/{contact_id}")
         assert page.status_code == 200 and E164 not in page.text
         assert page.json()["phone_points"][0]["number"] == "+1 ***-***-0000"
@@ -73,4 +75,19 @@ def test_verification_log_outbox_risk_and_analytics(live_server: LiveServer) -> 
             "k": 15,
             "charts": [],
         }
-        assert http.get("/v1/contacts", params={"q": "ada"}).status_code == 403
+        assert http.post("/v1/contacts/search", json={"q": "ada"}).status_code == 403
+
+
+def test_hostile_search_text(live_server: LiveServer) -> None:  # noqa: F811
+    _contact(live_server)
+    with live_server.client(_key(live_server, "agent")) as http:
+        for q in ("\x00", "a\x00da", "%_\\", "'; DROP TABLE contacts; --", "\t\n"):
+            answer = http.post("/v1/contacts/search", json={"q": q})
+            assert answer.status_code == 200, q
+        raw = b'{"q": "\\ud800 lone surrogate"}'
+        surrogate = http.post(
+            "/v1/contacts/search", content=raw, headers={"content-type": "application/json"}
+        )
+        assert surrogate.status_code in (200, 422)
+        found = http.post("/v1/contacts/search", json={"q": "a\x00da lov"}).json()["results"]
+        assert [r["name"] for r in found] == ["Ada Lovelace"]

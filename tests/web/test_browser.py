@@ -39,7 +39,7 @@ class Watched:
     def __init__(self, browser: Any, base: str) -> None:
         self.context = browser.new_context(base_url=base)
         self.errors: list[str] = []
-        self.foreign: list[str] = []
+        self.urls: list[str] = []
         self.base = base
 
     def page(self) -> Any:
@@ -59,7 +59,10 @@ class Watched:
 
     def close(self) -> None:
         self.context.close()
-        assert self.errors == [] and self.foreign == []
+        assert self.errors == []
+        assert [url for url in self.urls if not url.startswith(self.base)] == []
+        # no number in any URL the browser asked for, in any format
+        assert not [url for url in self.urls if re.search(r"253\D?0000|7946|0958", url)]
 
 
 def _sign_in(page: Any, username: str, password: str) -> None:
@@ -88,7 +91,7 @@ def test_agent_finds_reveals_and_admin_sees_the_audit_entry(
     page.fill("input[name=q]", "(650) 253-0000")
     page.click("form.search button")
     page.wait_for_selector("#results a:has-text('Ada Lovelace')")
-    assert "q=" in page.url  # htmx pushed the search into the address bar
+    assert "253" not in page.url  # searched by POST: the number is in no URL
     page.click("#results a:has-text('Ada Lovelace')")
     page.wait_for_selector("h1:has-text('Ada Lovelace')")
     assert page.locator("td.number").first.inner_text() == "+1 ***-***-0000"

@@ -45,7 +45,7 @@ def test_serve_demo_from_the_command_line(tmp_path: Path) -> None:
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
         with Board(url) as board:
             assert board.sign_in("agent", passwords["agent"]).status_code == 303
-            found = board.get("/contacts", params={"q": "(650) 253-0000"})
+            found = board.post("/contacts/search", {"q": "(650) 253-0000"})
             assert "Ada Lovelace" in found.text
         folders = list(tmp_path.glob("ringfence-demo-*"))
         assert len(folders) == 1

@@ -38,6 +38,15 @@ class ContactSummary(BaseModel):
     country: str | None
 
 
+class ContactSearchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(
+        max_length=100, description="A number in any format, its last digits, or a name."
+    )
+    region: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+
+
 class ContactSearchOut(BaseModel):
     query_kind: str = Field(description="number, number_suffix, name or empty")
     results: list[ContactSummary]
@@ -111,18 +120,13 @@ class AuditLogOut(BaseModel):
     events: list[dict[str, Any]]
 
 
-@router.get("/contacts", response_model=ContactSearchOut, responses=ERRORS)
-def search_contacts(
-    request: Request,
-    caller: Reader,
-    q: Annotated[str, Query(max_length=100)] = "",
-    region: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
-) -> dict[str, Any]:
+@router.post("/contacts/search", response_model=ContactSearchOut, responses=ERRORS)
+def search_contacts(request: Request, caller: Reader, body: ContactSearchIn) -> dict[str, Any]:
     """Contacts by a number in any format (``region`` for national forms), its last digits,
-    or part of a name; numbers masked."""
+    or part of a name; numbers masked. A POST: the number never sits in a URL."""
     board = _board(request)
-    region = region or board.settings.default_region
-    return console.search_contacts(board.store, caller, q, region=region)
+    region = body.region.upper() if body.region else board.settings.default_region
+    return console.search_contacts(board.store, caller, body.q, region=region)
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactOut, responses=ERRORS)

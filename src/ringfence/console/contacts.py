@@ -47,9 +47,10 @@ def _search(store: ContactStore, text: str, region: str | None) -> tuple[str, li
             return "number_suffix", store.search_phone_suffix(text)
         except ValueError:
             return "number_suffix", []
-    if len(text) < 2:
+    try:
+        return "name", store.search_name(text)
+    except ValueError:  # under 2 characters once control characters are gone
         return "empty", []
-    return "name", store.search_name(text)
 
 
 def _summary(contact: Contact) -> dict[str, Any]:

@@ -312,7 +312,9 @@ class ContactStore:
 
     def search_name(self, text: str, *, limit: int = 50) -> list[Contact]:
         """Active contacts whose display name contains ``text`` (case-insensitive)."""
-        wanted = " ".join((text or "").split())
+        # control characters (NUL among them: PostgreSQL refuses it) and lone surrogates go
+        printable = "".join(ch for ch in (text or "") if ch.isprintable() or ch.isspace())
+        wanted = " ".join(printable.split())
         if not 2 <= len(wanted) <= 100:
             raise ValueError("give 2 to 100 characters of the name")
         escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -48,12 +48,22 @@ def account(request: Request, _session: SignedIn) -> Response:
 
 
 @router.get("/contacts")
-def contacts(request: Request, session: Reader, q: str = "", region: str = "") -> Response:
+def contacts(request: Request, _session: Reader) -> Response:
+    region = dashboard(request).settings.default_region or ""
+    return render(request, "contacts.html", q="", region=region, found=None)
+
+
+@router.post("/contacts/search")
+def search(
+    request: Request,
+    session: Reader,
+    q: Annotated[str, Form(max_length=1000)] = "",
+    region: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """A POST, so that the number searched for never sits in a URL (history, logs)."""
     board = dashboard(request)
-    region = region or board.settings.default_region or ""
-    found = None
-    if q.strip():
-        found = console.search_contacts(board.store, session.principal, q, region=region or None)
+    region = region.strip().upper() or board.settings.default_region or ""
+    found = console.search_contacts(board.store, session.principal, q, region=region or None)
     template = "contacts_results.html" if request.headers.get("hx-request") else "contacts.html"
     return render(request, template, q=q, region=region, found=found)
 
