@@ -190,3 +190,23 @@ def test_csrf_token_is_not_in_a_url_and_forms_post(demo_server: DemoServer) -> N
         page = board.get(f"/contacts/{_ada(demo_server)}").text
         token = csrf_of(page)
         assert f"?csrf_token={token}" not in page and f"&csrf_token={token}" not in page
+
+
+def test_hostile_sign_in_input_gets_a_clear_answer(demo_server: DemoServer) -> None:
+    with httpx.Client(base_url=demo_server.url) as http:
+        for fields in (
+            {"username": "a" * 5000, "password": "x"},
+            {"username": "agent", "password": "p" * 5000},
+            {"username": "\x00<script>", "password": "\x00"},
+            {"username": "agent' OR '1'='1", "password": "' OR '1'='1"},
+        ):
+            token = csrf_of(http.get("/signin").text)
+            answer = http.post("/signin", data={**fields, "csrf_token": token})
+            assert answer.status_code in (401, 422), fields
+            assert "Traceback" not in answer.text and "rf_session" not in answer.cookies
+            assert answer.headers["content-type"].startswith("text/html")
+        garbage = http.post(
+            "/signin", content=b"\xff\xfe" * 1000, headers={"content-type": "multipart/form-data"}
+        )
+        assert garbage.status_code in (400, 403, 422)
+        assert "Error" in garbage.text or "error" in garbage.text

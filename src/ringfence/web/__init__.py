@@ -14,7 +14,7 @@ from ringfence.web.signin import router as signin
 
 
 def error_page(request: Request, status: int, reason: str, message: str) -> Response:
-    return render(request, "error.html", status=status, reason=reason, message=message)
+    return render(request, "error.html", status=status, code=status, reason=reason, message=message)
 
 
 def install(app: FastAPI, board: Dashboard) -> None:

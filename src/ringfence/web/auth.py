@@ -48,6 +48,12 @@ def signin_redirect(request: Request, exc: Exception) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+def mark_page(request: Request) -> None:
+    """Errors of this request answer as dashboard pages, not JSON (set before the body is
+    validated, so validation errors are pages too)."""
+    request.state.page = True
+
+
 def page(permission: Permission | None) -> Callable[[Request], object]:
     """A dependency for a dashboard route: a live session whose role allows ``permission``,
     and for a POST a matching CSRF token from this origin."""

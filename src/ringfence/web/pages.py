@@ -14,10 +14,10 @@ from ringfence.compliance.roles import Permission
 from ringfence.console import DashboardSession
 from ringfence.errors import RingfenceError
 from ringfence.verify import VerificationNotFound
-from ringfence.web.auth import page
+from ringfence.web.auth import mark_page, page
 from ringfence.web.context import dashboard, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
 
 Reader = Annotated[DashboardSession, Depends(page(Permission.CONTACTS_READ))]
 Revealer = Annotated[DashboardSession, Depends(page(Permission.CONTACTS_REVEAL))]

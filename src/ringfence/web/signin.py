@@ -16,6 +16,7 @@ from ringfence.web.auth import (
     SIGNIN_COOKIE,
     CsrfRefused,
     check_csrf,
+    mark_page,
     new_signin_token,
     page,
     safe_next,
@@ -24,7 +25,7 @@ from ringfence.web.auth import (
 )
 from ringfence.web.context import dashboard, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
 MAX_FIELD = 1024
 
 
