@@ -276,7 +276,6 @@ def test_pseudonymize_reports_its_stages(calls: Path, tmp_path: Path) -> None:
     )
     assert stages == [
         "reading",
-        "normalizing and pseudonymizing caller",
-        "normalizing and pseudonymizing callee",
+        "normalizing and pseudonymizing caller, callee",
         "writing",
     ]

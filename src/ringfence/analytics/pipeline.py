@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from phonenumbers.timezone import time_zones_for_number
 
 from ringfence.analytics.engines import AnalyticsEngine, AnalyticsError, quote
@@ -38,21 +39,22 @@ class PseudonymizeSummary:
         return {"rows": self.rows, "epoch": self.epoch, "columns": self.columns}
 
 
-def _mapping(
-    engine: AnalyticsEngine, column: str, region: str | None, pseudonyms: Pseudonymizer
-) -> pa.Table:
-    """One row per distinct raw value of ``column``: pseudonym, country, number type, area
-    (country code and destination code) and time zone (when the number has one only)."""
-    distinct = engine.fetch(f"SELECT DISTINCT {quote(column)} AS raw FROM src")
-    raws = distinct.column("raw").cast(pa.string())
+def _distinct(engine: AnalyticsEngine, column: str) -> pa.ChunkedArray:
+    text = engine.dialect.text
+    table = engine.fetch(f"SELECT DISTINCT CAST({quote(column)} AS {text}) AS raw FROM src")
+    return table.column("raw").cast(pa.string())
+
+
+def _mapping(raws: pa.Array, region: str | None, pseudonyms: Pseudonymizer) -> pa.Table:
+    """One row per distinct raw value: pseudonym, country, number type, area (country code
+    and destination code) and time zone (when the number has one only)."""
     result = normalize_many(raws, region).table
-    enriched = [_enrich(e164) for e164 in result.column("e164").to_pylist()]
+    numbers = result.column("e164").to_pylist()
+    enriched = [_enrich(e164) for e164 in numbers]
     return pa.table(
         {
             "raw": raws,
-            "pid": [
-                pseudonyms.pid(e164) if e164 else None for e164 in result.column("e164").to_pylist()
-            ],
+            "pid": [pseudonyms.pid(e164) if e164 else None for e164 in numbers],
             "country": result.column("region"),
             "type": result.column("number_type"),
             "area": [area for area, _zone in enriched],
@@ -107,22 +109,31 @@ def pseudonymize(
     columns = engine.load("src", source)
     _check_columns(columns, phone_columns)
     summary = PseudonymizeSummary(rows=0, epoch=pseudonyms.epoch)
+    step("normalizing and pseudonymizing " + ", ".join(phone_columns))
+    # One mapping for all phone columns: a number that calls and is called (most of them)
+    # is normalized, enriched and pseudonymized once.
+    distinct = {column: _distinct(engine, column) for column in phone_columns}
+    chunks = [chunk for values in distinct.values() for chunk in values.chunks]
+    raws = pc.unique(pa.chunked_array(chunks, type=pa.string()))
+    mapping = _mapping(raws, region, pseudonyms)
+    engine.register("phone_map", mapping)
+    valid = mapping.filter(pc.is_valid(mapping.column("pid"))).column("raw")
     joins, added = [], []
     for i, column in enumerate(phone_columns):
-        step(f"normalizing and pseudonymizing {column}")
-        mapping = _mapping(engine, column, region, pseudonyms)
-        engine.register(f"map_{i}", mapping)
         alias = f"m{i}"
         joins.append(
-            f"LEFT JOIN map_{i} {alias} ON CAST(src.{quote(column)} AS {engine.dialect.text}) "
+            f"LEFT JOIN phone_map {alias} ON CAST(src.{quote(column)} AS {engine.dialect.text}) "
             f"IS NOT DISTINCT FROM {alias}.raw"
         )
         added += [
             f"{alias}.{field} AS {quote(column + '_' + field)}"
             for field in ("pid", "country", "type", "area", "tz")
         ]
-        valid = sum(1 for pid in mapping.column("pid").to_pylist() if pid)
-        summary.columns[column] = {"distinct": mapping.num_rows, "valid_distinct": valid}
+        values = distinct[column]
+        summary.columns[column] = {
+            "distinct": len(values),
+            "valid_distinct": int(pc.sum(pc.is_in(values, value_set=valid)).as_py() or 0),
+        }
     kept = [f"src.{quote(c)}" for c in columns if c not in phone_columns]
     # a join does not keep row order: number the rows first, sort by that number last
     ordinal = engine.dialect.ordinal
@@ -153,7 +164,8 @@ def geo(
     pid, country, kind = (phone_column + suffix for suffix in ("_pid", "_country", "_type"))
     if not {pid, country, kind} <= set(columns):
         _check_columns(columns, [phone_column])
-        engine.register("map_0", _mapping(engine, phone_column, region, pseudonyms))
+        raws = _distinct(engine, phone_column).combine_chunks()
+        engine.register("map_0", _mapping(raws, region, pseudonyms))
         people = (
             "SELECT m.pid AS pid, m.country AS country, m.type AS type FROM src "
             f"JOIN map_0 m ON CAST(src.{quote(phone_column)} AS {engine.dialect.text}) "
