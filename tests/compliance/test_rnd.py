@@ -13,7 +13,12 @@ import pytest
 from pydantic import SecretStr
 
 from ringfence.compliance import ComplianceError, ConsentLedger
-from ringfence.compliance.reassigned import Reassigned, ReassignedUnavailable, check_contact_point
+from ringfence.compliance.reassigned import (
+    Reassigned,
+    ReassignedUnavailable,
+    check_all_points,
+    check_contact_point,
+)
 from ringfence.compliance.rnd import FccRndChecker, RndSettings
 from ringfence.contacts import ContactStore
 from ringfence.phone import normalize
@@ -124,3 +129,53 @@ def test_yes_revokes_consent_and_no_number_is_logged(rnd, db_url, keyring, caplo
         assert not ledger.state(NUMBER, channel="voice", purpose="marketing", brand="Acme").granted
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "RNDBasic" in logged and "2015550123" not in logged
+
+
+def test_check_all_points_in_batches(rnd, db_url, keyring) -> None:  # type: ignore[no-untyped-def]
+    fake, checker, _url = rnd
+    clock = FakeClock(datetime(2026, 11, 20, 12, tzinfo=UTC))
+    with ContactStore.open(db_url, keyring=keyring, clock=clock) as store:
+        held = store.add_contact(name="Old holder", phones=[NUMBER, "+33612345678"])
+        for n in range(5):
+            store.add_contact(name=f"Other {n}", phones=[f"+1201555{n + 200:04d}"])
+        answers = check_all_points(store, checker, since=date(2026, 1, 15), batch=4)
+        assert [len(r["Data"]) for r in fake.requests] == [4, 2]
+        by_answer = {a.answer.value if a.answer else "not_covered": a for a in answers}
+        assert by_answer["yes"].contact_id == held.id and by_answer["yes"].masked.endswith("0123")
+        assert by_answer["not_covered"].masked.startswith("+33")
+        assert sum(a.answer is Reassigned.NO for a in answers) == 5
+        statuses = {p.number.e164: p.status for p in store.get_contact(held.id).phone_points}
+        assert statuses == {NUMBER: "reassigned", "+33612345678": "active"}
+
+
+def test_check_reassigned_command(rnd, monkeypatch, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from ringfence.cli import app
+
+    _fake, _checker, url = rnd
+    runner = CliRunner()
+    monkeypatch.setenv("RINGFENCE_KEY_FILE", str(tmp_path / "root.key"))
+    monkeypatch.setenv("RINGFENCE_DATABASE_URL", db_url)
+    monkeypatch.setenv("RINGFENCE_RND_BASE_URL", url)
+    monkeypatch.setenv("RINGFENCE_RND_LOGIN_ID", RND_LOGIN)
+    assert runner.invoke(app, ["keys", "init"]).exit_code == 0
+    added = runner.invoke(app, ["contacts", "add", "--name", "Old holder", "--phone", NUMBER])
+    assert added.exit_code == 0, added.output
+    done = runner.invoke(app, ["contacts", "check-reassigned", "--since", "2026-01-15", "--json"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert (report["yes"], report["no"]) == (1, 0)
+    assert "2015550123" not in done.stdout and report["points"][0]["answer"] == "yes"
+    runner.invoke(app, ["contacts", "add", "--name", "Other", "--phone", "+12015550999"])
+    monkeypatch.setenv("RINGFENCE_RND_LOGIN_ID", "wrong")
+    refused = runner.invoke(app, ["contacts", "check-reassigned"])
+    assert refused.exit_code == 2 and "rnd_unauthorized" in refused.output
+    assert "Traceback" not in refused.output
+    bad_day = runner.invoke(app, ["contacts", "check-reassigned", "--since", "15/01/2026"])
+    assert bad_day.exit_code == 2
+    monkeypatch.delenv("RINGFENCE_RND_LOGIN_ID")
+    unset = runner.invoke(app, ["contacts", "check-reassigned"])
+    assert unset.exit_code == 2 and "rnd_not_configured" in unset.output

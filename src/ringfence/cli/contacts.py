@@ -1,4 +1,5 @@
-"""``ringfence contacts``: add, show, find, list and export customer profiles.
+"""``ringfence contacts``: add, show, find, list and export customer profiles, and check
+whether their numbers were reassigned.
 
 Numbers are masked in every output unless ``--reveal`` is given.
 """
@@ -6,6 +7,9 @@ Numbers are masked in every output unless ``--reveal`` is given.
 from __future__ import annotations
 
 import csv
+from collections import Counter
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -348,3 +352,52 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         if self._status is not None:
             self._status.stop()
+
+
+class Checker(StrEnum):
+    FCC = "fcc"
+    TWILIO = "twilio"
+
+
+@app.command("check-reassigned")
+def check_reassigned(
+    checker: Annotated[
+        Checker,
+        typer.Option(
+            help="fcc: the FCC Reassigned Numbers Database (RINGFENCE_RND_*); "
+            "twilio: Twilio Lookup (RINGFENCE_TWILIO_*)."
+        ),
+    ] = Checker.FCC,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="Ask since this day (default: each number's "
+            "last verification, else when it was added).",
+        ),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask whether each active number changed hands; a yes marks it reassigned and revokes
+    every consent it held (audited)."""
+    from ringfence.compliance.reassigned import TwilioReassignedChecker, check_all_points
+    from ringfence.compliance.rnd import FccRndChecker
+
+    asker = FccRndChecker() if checker is Checker.FCC else TwilioReassignedChecker()
+    try:
+        with open_store(db) as store:
+            answers = check_all_points(
+                store, asker, since=since.date() if since else None, actor="operator"
+            )
+    finally:
+        asker.close()
+    counts = Counter(a.answer.value if a.answer else "not_covered" for a in answers)
+    summary = {k: counts.get(k, 0) for k in ("yes", "no", "no_data", "not_covered")}
+    if as_json:
+        print_json({**summary, "points": [a.to_dict() for a in answers]})
+        return
+    for answer in answers:
+        if answer.answer is not None and answer.answer.value == "yes":
+            typer.echo(f"reassigned: {answer.masked} (contact {answer.contact_id})")
+    typer.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items()))

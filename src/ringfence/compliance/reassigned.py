@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Protocol
@@ -25,7 +26,7 @@ from ringfence.compliance.consent import ConsentLedger
 from ringfence.compliance.model import ComplianceError, ConsentKind, Evidence, LawfulBasis
 from ringfence.contacts.errors import ContactNotFound
 from ringfence.contacts.freshness import record_reassignment
-from ringfence.contacts.model import PhonePoint
+from ringfence.contacts.model import Contact, PhonePoint
 from ringfence.contacts.store import ContactStore
 from ringfence.phone import PhoneNumber
 from ringfence.store.audit import record_event
@@ -112,6 +113,11 @@ class TwilioReassignedChecker:
     def close(self) -> None:
         self._client.close()
 
+    @staticmethod
+    def covers(number: PhoneNumber) -> bool:
+        """Lookup's reassigned-number field answers for US numbers only."""
+        return number.region == "US"
+
     def check(self, number: PhoneNumber, since: date) -> Reassigned:
         params = {"Fields": "reassigned_number", "LastVerifiedDate": since.strftime("%Y%m%d")}
         try:
@@ -163,6 +169,64 @@ def check_contact_point(
     if answer is Reassigned.YES:
         _revoke_all(store, point.number, actor)
     return answer
+
+
+@dataclass(frozen=True)
+class PointAnswer:
+    """What a checker said about one contact point (``answer`` None: not covered)."""
+
+    contact_id: uuid.UUID
+    phone_id: uuid.UUID
+    masked: str
+    answer: Reassigned | None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "contact_id": str(self.contact_id),
+            "phone_id": str(self.phone_id),
+            "number": self.masked,
+            "answer": self.answer.value if self.answer else "not_covered",
+        }
+
+
+def check_all_points(
+    store: ContactStore,
+    checker: ReassignedChecker,
+    *,
+    since: date | None = None,
+    actor: str | None = None,
+    batch: int = 1000,
+) -> list[PointAnswer]:
+    """Every active contact point the checker covers, asked as :func:`check_contact_point`
+    would (in batches when the checker has ``check_many``); ``yes`` revokes consent."""
+    covers = getattr(checker, "covers", lambda _number: True)
+    points = [
+        (c.id, p) for c in _all_contacts(store) for p in c.phone_points if p.status == "active"
+    ]
+    answers = [
+        PointAnswer(c, p.id, p.number.masked(), None) for c, p in points if not covers(p.number)
+    ]
+    wanted = [(c, p) for c, p in points if covers(p.number)]
+    for start in range(0, len(wanted), batch):
+        chunk = wanted[start : start + batch]
+        queries = [
+            (p.number, since or (p.last_verified_at or p.valid_from).date()) for _c, p in chunk
+        ]
+        many = getattr(checker, "check_many", None)
+        results = many(queries) if many else [checker.check(n, d) for n, d in queries]
+        for (contact_id, point), answer in zip(chunk, results, strict=True):
+            record_reassignment(store, point.id, answer.value)
+            if answer is Reassigned.YES:
+                _revoke_all(store, point.number, actor)
+            answers.append(PointAnswer(contact_id, point.id, point.number.masked(), answer))
+    return answers
+
+
+def _all_contacts(store: ContactStore, page: int = 500) -> list[Contact]:
+    found: list[Contact] = []
+    while batch := store.list_contacts(limit=page, offset=len(found)):
+        found.extend(batch)
+    return found
 
 
 def _point(store: ContactStore, phone_id: uuid.UUID | str) -> PhonePoint:

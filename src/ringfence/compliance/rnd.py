@@ -60,6 +60,11 @@ class FccRndChecker:
     def close(self) -> None:
         self._client.close()
 
+    @staticmethod
+    def covers(number: PhoneNumber) -> bool:
+        """The RND holds North American numbering plan (+1) numbers."""
+        return number.country_code == 1 and len(number.national_number) == 10
+
     def check(self, number: PhoneNumber, since: date) -> Reassigned:
         return self.check_many([(number, since)])[0]
 
@@ -119,7 +124,7 @@ class FccRndChecker:
 
 
 def _ten_digits(number: PhoneNumber) -> str:
-    if number.country_code != 1 or len(number.national_number) != 10:
+    if not FccRndChecker.covers(number):
         raise ComplianceError(
             "the FCC RND holds North American (+1) numbers only", reason="rnd_not_nanp"
         )
