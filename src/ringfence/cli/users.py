@@ -86,7 +86,7 @@ def list_users(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Every user and their role."""
     users = _users(db)
     try:
-        found = users.list()
+        found = users.list_users()
     finally:
         users.engine.dispose()
     if as_json:

@@ -17,6 +17,7 @@ from ringfence.clock import Clock, system_clock
 from ringfence.compliance.roles import Principal, Role
 from ringfence.console.users import USERS, DashboardUser
 from ringfence.store.models import DashboardSessionRow
+from ringfence.verify.views import aware
 
 SESSIONS = cast(Table, DashboardSessionRow.__table__)
 LIFETIME = timedelta(hours=8)  # a working day; then sign in again
@@ -83,10 +84,8 @@ class Sessions:
             row = connection.execute(query).first()
         if row is None or row.disabled:
             return None
-        expires_at = row.expires_at
         now = self.clock.now()
-        if expires_at.tzinfo is None:  # SQLite hands back naive UTC
-            expires_at = expires_at.replace(tzinfo=now.tzinfo)
+        expires_at = aware(row.expires_at, now)
         if expires_at <= now:
             return None
         return DashboardSession(

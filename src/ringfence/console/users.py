@@ -94,7 +94,7 @@ class DashboardUsers:
             row = connection.execute(select(USERS).where(USERS.c.username == username)).first()
         return _user(row) if row else None
 
-    def list(self) -> list[DashboardUser]:
+    def list_users(self) -> list[DashboardUser]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(USERS).order_by(USERS.c.username)).all()
         return [_user(row) for row in rows]
