@@ -81,6 +81,12 @@ async def check_csrf(request: Request, expected: str | None) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
+    refuse_forgery(request, expected, given)
+
+
+def refuse_forgery(request: Request, expected: str | None, given: str | None) -> None:
+    """Raise :class:`CsrfRefused` unless ``given`` is the expected token and the request
+    comes from this site."""
     if not same_origin(request.headers, str(request.base_url)) or not tokens_match(expected, given):
         raise CsrfRefused("the form is stale or came from another site: reload and retry")
 

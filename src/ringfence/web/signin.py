@@ -7,18 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from starlette.concurrency import run_in_threadpool
 
-from ringfence.console import DashboardSession, DashboardUser
+from ringfence.console import DashboardSession
 from ringfence.store.audit import record_event
 from ringfence.web.auth import (
     SESSION_COOKIE,
     SIGNIN_COOKIE,
     CsrfRefused,
-    check_csrf,
     mark_page,
     new_signin_token,
     page,
+    refuse_forgery,
     safe_next,
     set_session_cookie,
     set_signin_cookie,
@@ -31,7 +30,6 @@ MAX_FIELD = 1024
 
 @router.get("/signin")
 def signin_form(request: Request, next: str = "/") -> Response:
-    request.state.page = True
     board = dashboard(request)
     if board.sessions.resolve(request.cookies.get(SESSION_COOKIE)) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
@@ -50,16 +48,18 @@ def _form(
 
 
 @router.post("/signin")
-async def signin(
+def signin(
     request: Request,
     username: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     password: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     next: Annotated[str, Form(max_length=MAX_FIELD)] = "/",
+    csrf_token: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
-    request.state.page = True
+    """A plain function: FastAPI runs it in its thread pool, so argon2 (slow on purpose)
+    and the database never block the event loop."""
     board = dashboard(request)
     try:
-        await check_csrf(request, request.cookies.get(SIGNIN_COOKIE))
+        refuse_forgery(request, request.cookies.get(SIGNIN_COOKIE), csrf_token)
     except CsrfRefused as exc:
         return _form(request, next, 403, str(exc))
     ip = request.client.host if request.client else "unknown"
@@ -67,7 +67,7 @@ async def signin(
         response = _form(request, next, 429, "too many sign-in attempts: wait a minute")
         response.headers["Retry-After"] = "60"
         return response
-    user = await _authenticate(request, username, password)
+    user = board.users.authenticate(username, password)
     if user is None:
         return _form(request, next, 401, "wrong username or password")
     board.sessions.end(request.cookies.get(SESSION_COOKIE))  # never keep a planted session
@@ -77,11 +77,6 @@ async def signin(
     set_session_cookie(request, response, token)
     response.delete_cookie(SIGNIN_COOKIE, path="/signin")
     return response
-
-
-async def _authenticate(request: Request, username: str, password: str) -> DashboardUser | None:
-    # argon2 is deliberately slow: not on the event loop
-    return await run_in_threadpool(dashboard(request).users.authenticate, username, password)
 
 
 @router.post("/signout")
