@@ -176,3 +176,21 @@ def test_the_demo_store_holds_no_number_in_clear(demo_server: DemoServer) -> Non
     blobs = b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
     for e164 in numbers:
         assert e164.encode() not in blobs and e164[1:].encode() not in blobs
+
+
+def test_a_chart_that_cannot_render_is_a_clear_error(demo_server: DemoServer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import vl_convert
+
+    from ringfence.console import analytics
+
+    def broken(_spec: object) -> str:
+        raise ValueError("renderer failed")
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", broken)
+    monkeypatch.setattr(analytics, "_svgs", {})
+    with Board(demo_server.url) as board:
+        board.sign_in("analyst", demo_server.password("analyst"))
+        answer = board.get("/analytics/charts/1.svg")
+        assert answer.status_code == 503 and "chart_failed" in answer.text
+        assert board.get("/analytics/charts/9.svg").status_code == 404
+        assert board.get("/analytics/charts/-1.svg").status_code in (404, 422)

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from ringfence.analytics.engines import AnalyticsError
 from ringfence.compliance.roles import PermissionDenied
+from ringfence.console.analytics import ChartFailed
 from ringfence.contacts.errors import ContactNotFound
 from ringfence.errors import ConfigurationError, InvalidPhoneNumber, RingfenceError
 from ringfence.verify import (
@@ -34,6 +35,7 @@ STATUS_OF: list[tuple[type[RingfenceError], int]] = [
     (ContactNotFound, 404),
     (PermissionDenied, 403),
     (ConfigurationError, 409),
+    (ChartFailed, 503),
     (AnalyticsError, 404),
     (TooManyRequests, 429),
     (AccountLocked, 429),

@@ -12,6 +12,13 @@ from ringfence.analytics.engines import AnalyticsError, DuckDBEngine
 from ringfence.analytics.report import Report, build_report
 from ringfence.compliance.roles import Permission, Principal, authorize
 
+
+class ChartFailed(AnalyticsError):
+    """The chart renderer failed on a chart of the page."""
+
+    default_reason = "chart_failed"
+
+
 _lock = threading.Lock()
 _reports: dict[tuple[str, int, int], Report] = {}
 _svgs: dict[tuple[str, int, int, int], bytes] = {}
@@ -58,5 +65,8 @@ def chart_svg(dataset: Path | None, principal: Principal, index: int, *, k: int 
         if key not in _svgs:
             import vl_convert
 
-            _svgs[key] = vl_convert.vegalite_to_svg(specs[index]).encode("utf-8")
+            try:
+                _svgs[key] = vl_convert.vegalite_to_svg(specs[index]).encode("utf-8")
+            except ValueError:  # its message may quote the data: not repeated
+                raise ChartFailed("cannot render this chart") from None
         return _svgs[key]
