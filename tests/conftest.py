@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -122,3 +122,11 @@ def store(db_url, keyring):  # type: ignore[no-untyped-def]
     opened = ContactStore.open(db_url, keyring=keyring)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright (see tests/browser.py)."""
+    from tests.browser import launch
+
+    yield from launch()

@@ -4,55 +4,27 @@ a missing Chromium fails instead of skipping. A screenshot is kept as a test art
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-import pytest
 
 from ringfence.analytics.engines import DuckDBEngine
 from ringfence.analytics.report import build_report, write_html
 from tests.analytics.test_report import log  # noqa: F401  (the shared fixture)
-from tests.conftest import services_required
-
-ARTEFACTS = Path(__file__).parents[2] / "test-artefacts"
+from tests.browser import ARTEFACTS
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if services_required():
-            pytest.fail("Chromium is required for the browser tests and is not installed")
-        pytest.skip("no Chromium")
-    return path
-
-
-def test_the_report_renders_offline(log, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    executable = _chromium()
+def test_the_report_renders_offline(log, tmp_path: Path, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - log
     source, _numbers = log
     page_file = tmp_path / "report.html"
     write_html(build_report(DuckDBEngine(), source, k=15), page_file)
     requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page()
-            page.on("request", lambda request: requests.append(request.url))
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(page_file.as_uri())
-            page.wait_for_function(
-                "document.querySelectorAll('svg.marks, canvas.marks').length >= 4"
-            )
-            charts = page.locator("svg.marks, canvas.marks").count()
-            ARTEFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTEFACTS / "report.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page()
+    page.on("request", lambda request: requests.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_file.as_uri())
+    page.wait_for_function("document.querySelectorAll('svg.marks, canvas.marks').length >= 4")
+    charts = page.locator("svg.marks, canvas.marks").count()
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "report.png"), full_page=True)
     assert charts == 4 and errors == []
     assert [url for url in requests if not url.startswith("file:")] == []

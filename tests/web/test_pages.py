@@ -194,3 +194,20 @@ def test_a_chart_that_cannot_render_is_a_clear_error(demo_server: DemoServer, mo
         assert answer.status_code == 503 and "chart_failed" in answer.text
         assert board.get("/analytics/charts/9.svg").status_code == 404
         assert board.get("/analytics/charts/-1.svg").status_code in (404, 422)
+
+
+def test_test_code_forms_refuse_bad_input_clearly(demo_server: DemoServer) -> None:
+    with Board(demo_server.url) as board:
+        board.sign_in("admin", demo_server.password("admin"))
+        for to in ("not a number", "9" * 5000, "<script>", "+1 202", "\x00"):
+            answer = board.post("/verifications", {"to": to}, headers={"HX-Request": "true"})
+            assert answer.status_code == 422, to
+            assert 'role="alert"' in answer.text and "Traceback" not in answer.text
+            assert "<script>" not in answer.text
+        unknown = board.post("/verifications/VE-nope/check", {"code": "123456"})
+        assert unknown.status_code == 404 and "no such pending verification" in unknown.text
+        huge = board.post("/verifications/VE-nope/check", {"code": "1" * 100_000})
+        assert huge.status_code in (404, 413, 422)
+    with Board(demo_server.url) as agent:
+        agent.sign_in("agent", demo_server.password("agent"))
+        assert agent.post("/verifications", {"to": "+12025550148"}).status_code == 403

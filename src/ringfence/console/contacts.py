@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, or_, select
 
 from ringfence.compliance.consent import ConsentLedger
-from ringfence.compliance.reveal import reveal_numbers, view_contact
+from ringfence.compliance.reveal import reveal_numbers
 from ringfence.compliance.roles import Permission, Principal, authorize
 from ringfence.contacts.model import Contact
 from ringfence.contacts.store import ContactStore
@@ -67,8 +67,7 @@ def contact_page(
 ) -> dict[str, Any]:
     """One contact, masked, with its consent, verification, merge and reveal history."""
     authorize(principal, Permission.CONTACTS_READ)
-    view = view_contact(store, principal, contact_id)
-    contact = store.get_contact(contact_id)
+    contact = store.get_contact(contact_id)  # loaded and opened once
     consent = [
         {"number": number.masked(), **event.to_dict()}
         for number in contact.phones
@@ -79,7 +78,7 @@ def contact_page(
             k: v for k, v in entry["evidence"].items() if k not in ("ip", "user_agent")
         }
     return {
-        **view,
+        **contact.to_dict(reveal=False),
         "consent": consent,
         "verifications": _verifications(store, contact),
         "merges": _merges(store, contact.id),

@@ -75,7 +75,9 @@ class DashboardUsers:
         try:
             with self.engine.begin() as connection:
                 connection.execute(USERS.insert().values(**values))
-                self._audit(connection, "user.created", user, actor, role=user.role.value)
+                self._audit(
+                    connection, "user.created", user.id, username, actor, role=user.role.value
+                )
         except IntegrityError:
             raise UserError("that username is taken", reason="username_taken") from None
         return user
@@ -129,14 +131,20 @@ class DashboardUsers:
             if row is None:
                 raise UserError("no such user", reason="unknown_user")
             connection.execute(update(USERS).where(USERS.c.id == row.id).values(**values))
-            self._audit(connection, action, _user(row), actor, **values)
+            self._audit(connection, action, row.id, row.username, actor, **values)
         return _user(row)
+
+    def record(self, action: str, user_id: uuid.UUID, username: str, *, actor: str) -> None:
+        """An audit event about a user that changes nothing here (a sign-in, a sign-out)."""
+        with self.engine.begin() as connection:
+            self._audit(connection, action, user_id, username, actor)
 
     def _audit(
         self,
         connection: Connection,
         action: str,
-        user: DashboardUser,
+        user_id: uuid.UUID,
+        username: str,
         actor: str,
         **details: object,
     ) -> None:
@@ -145,9 +153,9 @@ class DashboardUsers:
             at=self.clock.now(),
             action=action,
             subject_type="dashboard_user",
-            subject_id=str(user.id),
+            subject_id=str(user_id),
             actor=actor,
-            details={"username": user.username, **details},
+            details={"username": username, **details},
         )
 
 

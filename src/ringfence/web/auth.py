@@ -92,15 +92,8 @@ def refuse_forgery(request: Request, expected: str | None, given: str | None) ->
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-        path="/",
-        max_age=int(dashboard(request).sessions.lifetime.total_seconds()),
-    )
+    lifetime = int(dashboard(request).sessions.lifetime.total_seconds())
+    _set_cookie(request, response, SESSION_COOKIE, token, path="/", max_age=lifetime)
 
 
 def new_signin_token() -> str:
@@ -109,13 +102,27 @@ def new_signin_token() -> str:
 
 def set_signin_cookie(request: Request, response: Response, token: str) -> None:
     """The sign-in form's CSRF token, also set as a cookie (the form has no session yet)."""
+    _set_cookie(request, response, SIGNIN_COOKIE, token, path="/signin")
+
+
+def _set_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    *,
+    path: str,
+    max_age: int | None = None,
+) -> None:
+    """Script cannot read it, no other site sends it, only HTTPS carries it in production."""
     response.set_cookie(
-        SIGNIN_COOKIE,
-        token,
+        name,
+        value,
         httponly=True,
         samesite="strict",
         secure=_secure(request),
-        path="/signin",
+        path=path,
+        max_age=max_age,
     )
 
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from ringfence.console import DashboardSession
-from ringfence.store.audit import record_event
 from ringfence.web.auth import (
     SESSION_COOKIE,
     SIGNIN_COOKIE,
@@ -92,13 +91,5 @@ def signout(
 
 
 def _audit(request: Request, session: DashboardSession, action: str) -> None:
-    board = dashboard(request)
-    with board.engine.begin() as connection:
-        record_event(
-            connection,
-            at=board.clock.now(),
-            action=action,
-            subject_type="dashboard_user",
-            subject_id=str(session.user_id),
-            actor=session.principal.id,
-        )
+    users = dashboard(request).users
+    users.record(action, session.user_id, session.username, actor=session.principal.id)
