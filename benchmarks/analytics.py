@@ -11,7 +11,9 @@ skew (some people call a lot), a week of start times, durations; written as Parq
   for both columns), then a groupby — run on a ``--sample`` of rows and extrapolated
   linearly (said so in the output).
 
-Peak memory is the largest PSS of this process and its children, sampled every 50 ms.
+Peak memory is the largest sum of RSS of this process and its children, sampled every
+50 ms: an upper bound (shared pages counted once per process), cheap enough not to slow the
+run (sampling PSS walks every mapping of a multi-GiB process and cost 10+ s here).
 
     uv run python benchmarks/analytics.py                      # 10M rows (minutes)
     uv run python benchmarks/analytics.py --rows 1000000 --people 100000
@@ -107,7 +109,7 @@ def naive(path: Path, sample: int) -> float:
 
 def ours(engine_name: str, path: Path, out: Path) -> tuple[float, float]:
     """Seconds and peak memory (GiB) for pseudonymize + patterns."""
-    with PeakMemory() as memory:
+    with PeakMemory(pss=False) as memory:
         start = time.perf_counter()
         engine = (
             open_engine(engine_name, spark_master="local[2]")

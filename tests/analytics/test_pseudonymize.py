@@ -279,3 +279,34 @@ def test_pseudonymize_reports_its_stages(calls: Path, tmp_path: Path) -> None:
         "normalizing and pseudonymizing caller, callee",
         "writing",
     ]
+
+
+@pytest.mark.parametrize("extra", [None, "file_row_number"])
+def test_parquet_input_keeps_its_row_order(tmp_path: Path, extra: str | None) -> None:
+    """Many small row groups are read in parallel; the output keeps the input's order (and
+    a column named like DuckDB's row-number option is data like any other)."""
+    import pyarrow as pa
+
+    rows = 30_000
+    people = [f"+1202555{n:04d}" for n in range(0, 10_000, 7)]
+    columns = {
+        "phone": [people[(n * 31) % len(people)] if n % 97 else "junk" for n in range(rows)],
+        "n": list(range(rows)),
+    }
+    if extra:
+        columns[extra] = [rows - n for n in range(rows)]
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table(columns), source, row_group_size=500)
+    out = tmp_path / "out.parquet"
+    summary = pseudonymize(
+        DuckDBEngine(), source, out, phone_columns=["phone"], pseudonyms=Pseudonymizer(KEYRING, 1)
+    )
+    table = pq.read_table(out)
+    assert summary.rows == rows
+    assert table.column("n").to_pylist() == columns["n"]
+    if extra:
+        assert table.column(extra).to_pylist() == columns[extra]
+    pids = table.column("phone_pid").to_pylist()
+    assert [pid is None for pid in pids] == [n % 97 == 0 for n in range(rows)]
+    first = Pseudonymizer(KEYRING, 1).pid(people[0])
+    assert all(pids[n] == first for n in range(rows) if n % 97 and (n * 31) % len(people) == 0)

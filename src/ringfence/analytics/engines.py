@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -19,25 +19,25 @@ class AnalyticsError(RingfenceError, ValueError):
     default_reason = "analytics_error"
 
 
+# the column a view loaded with ``numbered=True`` carries: the input order, for ORDER BY
+ORDINAL = "__ringfence_row"
+
+
 @dataclass(frozen=True)
 class Dialect:
-    """Where the engines' SQL differs: the text type, and a per-row ordinal that keeps the
-    input order (DuckDB numbers rows; Spark's increasing id needs no global window)."""
+    """Where the engines' SQL differs: the text type and the local hour of a timestamp."""
 
     text: str
-    ordinal: str
     # the hour (0-23) of an ISO 8601 UTC timestamp text ``{ts}`` in the IANA zone ``{tz}``
     local_hour: str
 
 
 DUCKDB = Dialect(
     text="VARCHAR",
-    ordinal="row_number() OVER ()",
     local_hour="hour(timezone({tz}, CAST({ts} AS TIMESTAMPTZ)))",
 )
 SPARK = Dialect(
     text="STRING",
-    ordinal="monotonically_increasing_id()",
     local_hour="hour(from_utc_timestamp(CAST({ts} AS TIMESTAMP), {tz}))",
 )
 
@@ -46,7 +46,7 @@ class AnalyticsEngine(Protocol):
     name: str
     dialect: Dialect
 
-    def load(self, name: str, path: Path) -> list[str]: ...
+    def load(self, name: str, path: Path, *, numbered: bool = False) -> list[str]: ...
 
     def register(self, name: str, table: pa.Table) -> None: ...
 
@@ -74,23 +74,36 @@ class DuckDBEngine:
         self._duckdb = duckdb
         self.connection = duckdb.connect(":memory:")
 
-    def load(self, name: str, path: Path) -> list[str]:
+    def load(self, name: str, path: Path, *, numbered: bool = False) -> list[str]:
         """Expose a CSV (every cell as text: leading zeros and ``+`` survive) or Parquet
-        file as the view ``name``; returns its columns."""
+        file as the view ``name``; returns its columns. ``numbered`` adds the column
+        :data:`ORDINAL`, the input order (not among the columns returned)."""
         kind = file_kind(path)
         try:
             if kind == "parquet":
                 relation = self.connection.read_parquet(str(path))
             else:
                 relation = self.connection.read_csv(str(path), all_varchar=True, header=True)
+            columns = list(relation.columns)
+            if numbered:
+                relation = self._numbered(relation, path, columns)
             # replacing a view in place can clash with an earlier query's objects: drop it
             self.connection.execute(f"DROP VIEW IF EXISTS {quote(name)}")
             relation.create_view(name, replace=False)
-            return list(relation.columns)
+            return columns
         except (self._duckdb.Error, OSError) as exc:
             raise AnalyticsError(
                 f"cannot read {path.name}: {type(exc).__name__}", reason="unreadable_input"
             ) from None
+
+    def _numbered(self, relation: Any, path: Path, columns: list[str]) -> Any:
+        """``relation`` with the input order as :data:`ORDINAL`. A single Parquet file
+        numbers its rows as it is read (``file_row_number``: streamed, no window); other
+        inputs get ``row_number() OVER ()``, which holds the whole input to number it."""
+        if file_kind(path) == "parquet" and path.is_file() and "file_row_number" not in columns:
+            numbered = self.connection.read_parquet(str(path), file_row_number=True)
+            return numbered.project(f"* EXCLUDE (file_row_number), file_row_number AS {ORDINAL}")
+        return relation.project(f"*, row_number() OVER () AS {ORDINAL}")
 
     def register(self, name: str, table: pa.Table) -> None:
         self.connection.register(name, table)

@@ -19,14 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers.timezone import time_zones_for_number
 
-from ringfence.analytics.engines import AnalyticsEngine, AnalyticsError, quote
+from ringfence.analytics.engines import ORDINAL, AnalyticsEngine, AnalyticsError, quote
 from ringfence.crypto.pseudonyms import Pseudonymizer
 from ringfence.phone import normalize, normalize_many
 from ringfence.phone.describe import destination_prefix
 from ringfence.phone.parsing import to_numobj
 
 DEFAULT_K = 15
-ORDINAL = '"__ringfence_row"'
 
 
 @dataclass
@@ -106,7 +105,7 @@ def pseudonymize(
     and ``C_tz``. ``on_step`` hears each stage's name (for a progress display)."""
     step = on_step or (lambda _name: None)
     step("reading")
-    columns = engine.load("src", source)
+    columns = engine.load("src", source, numbered=True)
     _check_columns(columns, phone_columns)
     summary = PseudonymizeSummary(rows=0, epoch=pseudonyms.epoch)
     step("normalizing and pseudonymizing " + ", ".join(phone_columns))
@@ -135,12 +134,8 @@ def pseudonymize(
             "valid_distinct": int(pc.sum(pc.is_in(values, value_set=valid)).as_py() or 0),
         }
     kept = [f"src.{quote(c)}" for c in columns if c not in phone_columns]
-    # a join does not keep row order: number the rows first, sort by that number last
-    ordinal = engine.dialect.ordinal
-    numbered = f"(SELECT *, {ordinal} AS {ORDINAL} FROM src) src"
-    query = (
-        f"SELECT {', '.join(kept + added)} FROM {numbered} {' '.join(joins)} ORDER BY src.{ORDINAL}"
-    )
+    # a join does not keep row order: the view numbers the input rows, sort by that last
+    query = f"SELECT {', '.join(kept + added)} FROM src {' '.join(joins)} ORDER BY src.{ORDINAL}"
     step("writing")
     summary.rows = engine.write_parquet(query, output)
     return summary

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ringfence.analytics.engines import SPARK, AnalyticsError, file_kind
+from ringfence.analytics.engines import ORDINAL, SPARK, AnalyticsError, file_kind
 from ringfence.errors import MissingDependency
 
 
@@ -46,7 +46,7 @@ class SparkEngine:
         )
         self.session.sparkContext.setLogLevel("ERROR")
 
-    def load(self, name: str, path: Path) -> list[str]:
+    def load(self, name: str, path: Path, *, numbered: bool = False) -> list[str]:
         kind = file_kind(path)
         path = path.resolve()
         try:
@@ -59,8 +59,13 @@ class SparkEngine:
             raise AnalyticsError(
                 f"cannot read {path.name}: {type(exc).__name__}", reason="unreadable_input"
             ) from None
+        columns = list(frame.columns)
+        if numbered:  # increasing ids in input order, with no global window
+            from pyspark.sql.functions import monotonically_increasing_id
+
+            frame = frame.withColumn(ORDINAL, monotonically_increasing_id())
         frame.createOrReplaceTempView(name)
-        return list(frame.columns)
+        return columns
 
     def register(self, name: str, table: pa.Table) -> None:
         self.session.createDataFrame(table).createOrReplaceTempView(name)
