@@ -73,3 +73,31 @@ def test_patterns_cli(log: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["analyze", "patterns", str(log), "-o", str(out), "--k", "20"])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["k"] == 20
+
+
+def test_people_are_counted_exactly_and_no_table_is_left(log: Path) -> None:
+    """Cells count people by a fingerprint of the pseudonym: on this log the counts equal
+    the distinct pseudonyms counted in Python, and the working table is dropped."""
+    import pyarrow.parquet as pq
+
+    engine = DuckDBEngine()
+    report = patterns(engine, log, k=2)
+    left = engine.connection.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT internal")
+    assert left.fetchall() == [(0,)]
+    engine.close()
+    rows = pq.read_table(log).to_pylist()
+    cells: dict[tuple[str, str], set[str]] = {}
+    degree: dict[str, set[str]] = {}
+    for row in rows:
+        if row["caller_pid"] and row["callee_pid"]:
+            key = (row["caller_country"], row["callee_country"])
+            cells.setdefault(key, set()).add(row["caller_pid"])
+            degree.setdefault(row["caller_pid"], set()).add(row["callee_pid"])
+    expected = {key: len(people) for key, people in cells.items() if len(people) >= 2}
+    found = report["origin_destination"]["cells"]
+    assert {(c["origin"], c["destination"]): c["people"] for c in found} == expected
+    degrees: dict[int, int] = {}
+    for callees in degree.values():
+        degrees[len(callees)] = degrees.get(len(callees), 0) + 1
+    shown = {c["degree"]: c["people"] for c in report["degrees"]["cells"]}
+    assert shown == {d: n for d, n in degrees.items() if n >= 2}

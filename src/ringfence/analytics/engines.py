@@ -25,19 +25,23 @@ ORDINAL = "__ringfence_row"
 
 @dataclass(frozen=True)
 class Dialect:
-    """Where the engines' SQL differs: the text type and the local hour of a timestamp."""
+    """Where the engines' SQL differs: the text type, a 64-bit hash, the local hour."""
 
     text: str
+    # a 64-bit hash of the text ``{}`` (Spark's ``hash`` has 32 bits: too few to count by)
+    fingerprint: str
     # the hour (0-23) of an ISO 8601 UTC timestamp text ``{ts}`` in the IANA zone ``{tz}``
     local_hour: str
 
 
 DUCKDB = Dialect(
     text="VARCHAR",
+    fingerprint="hash({})",
     local_hour="hour(timezone({tz}, CAST({ts} AS TIMESTAMPTZ)))",
 )
 SPARK = Dialect(
     text="STRING",
+    fingerprint="xxhash64({})",
     local_hour="hour(from_utc_timestamp(CAST({ts} AS TIMESTAMP), {tz}))",
 )
 
@@ -53,6 +57,10 @@ class AnalyticsEngine(Protocol):
     def fetch(self, query: str) -> pa.Table: ...
 
     def write_parquet(self, query: str, path: Path) -> int: ...
+
+    def materialize(self, name: str, query: str) -> None: ...
+
+    def drop(self, name: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -116,6 +124,13 @@ class DuckDBEngine:
         written = self.connection.execute(f"COPY ({query}) TO ? (FORMAT parquet)", [str(path)])
         row = written.fetchone()  # COPY answers with the number of rows it wrote
         return int(row[0]) if row else 0
+
+    def materialize(self, name: str, query: str) -> None:
+        """Compute ``query`` once into the temporary table ``name``."""
+        self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS {query}")
+
+    def drop(self, name: str) -> None:
+        self.connection.execute(f"DROP TABLE IF EXISTS {quote(name)}")
 
     def close(self) -> None:
         self.connection.close()

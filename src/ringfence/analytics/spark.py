@@ -45,6 +45,7 @@ class SparkEngine:
             .getOrCreate()
         )
         self.session.sparkContext.setLogLevel("ERROR")
+        self._cached: dict[str, Any] = {}
 
     def load(self, name: str, path: Path, *, numbered: bool = False) -> list[str]:
         kind = file_kind(path)
@@ -83,6 +84,18 @@ class SparkEngine:
             [part] = sorted(Path(staging, "out").glob("part-*.parquet"))
             shutil.move(str(part), path)
         return int(frame.count())
+
+    def materialize(self, name: str, query: str) -> None:
+        """``query`` as the view ``name``, cached by the executors once first computed."""
+        frame = self.session.sql(query).cache()
+        frame.createOrReplaceTempView(name)
+        self._cached[name] = frame
+
+    def drop(self, name: str) -> None:
+        frame = self._cached.pop(name, None)
+        if frame is not None:
+            frame.unpersist()
+        self.session.catalog.dropTempView(name)
 
     def close(self) -> None:
         self.session.stop()
