@@ -26,6 +26,9 @@ from ringfence.phone.describe import destination_prefix
 from ringfence.phone.parsing import to_numobj
 
 DEFAULT_K = 15
+FIELDS = ("pid", "country", "type", "area", "tz")
+# the mapping's dictionary columns: cast back to text once the rows are joined and sorted
+FEW_VALUES = ("country", "type", "area", "tz")
 
 
 @dataclass
@@ -46,7 +49,11 @@ def _distinct(engine: AnalyticsEngine, column: str) -> pa.ChunkedArray:
 
 def _mapping(raws: pa.Array, region: str | None, pseudonyms: Pseudonymizer) -> pa.Table:
     """One row per distinct raw value: pseudonym, country, number type, area (country code
-    and destination code) and time zone (when the number has one only)."""
+    and destination code) and time zone (when the number has one only).
+
+    The columns other than the pseudonym hold few distinct values: they are dictionaries,
+    which an engine carries as small integers through its joins and sorts (see
+    :data:`FEW_VALUES`); queries cast them back to text last."""
     result = normalize_many(raws, region).table
     numbers = result.column("e164").to_pylist()
     enriched = [_enrich(e164) for e164 in numbers]
@@ -54,10 +61,10 @@ def _mapping(raws: pa.Array, region: str | None, pseudonyms: Pseudonymizer) -> p
         {
             "raw": raws,
             "pid": [pseudonyms.pid(e164) if e164 else None for e164 in numbers],
-            "country": result.column("region"),
-            "type": result.column("number_type"),
-            "area": [area for area, _zone in enriched],
-            "tz": [zone for _area, zone in enriched],
+            "country": pc.dictionary_encode(result.column("region")),
+            "type": pc.dictionary_encode(result.column("number_type")),
+            "area": pa.array([area for area, _zone in enriched], pa.string()).dictionary_encode(),
+            "tz": pa.array([zone for _area, zone in enriched], pa.string()).dictionary_encode(),
         }
     )
 
@@ -117,25 +124,30 @@ def pseudonymize(
     mapping = _mapping(raws, region, pseudonyms)
     engine.register("phone_map", mapping)
     valid = mapping.filter(pc.is_valid(mapping.column("pid"))).column("raw")
-    joins, added = [], []
+    joins, added, outer = [], [], []
     for i, column in enumerate(phone_columns):
         alias = f"m{i}"
         joins.append(
             f"LEFT JOIN phone_map {alias} ON CAST(src.{quote(column)} AS {engine.dialect.text}) "
             f"IS NOT DISTINCT FROM {alias}.raw"
         )
-        added += [
-            f"{alias}.{field} AS {quote(column + '_' + field)}"
-            for field in ("pid", "country", "type", "area", "tz")
-        ]
+        for name in FIELDS:
+            target = quote(f"{column}_{name}")
+            added.append(f"{alias}.{name} AS {target}")
+            text = f"CAST({target} AS {engine.dialect.text})"
+            outer.append(f"{text if name in FEW_VALUES else target} AS {target}")
         values = distinct[column]
         summary.columns[column] = {
             "distinct": len(values),
             "valid_distinct": int(pc.sum(pc.is_in(values, value_set=valid)).as_py() or 0),
         }
-    kept = [f"src.{quote(c)}" for c in columns if c not in phone_columns]
+    kept = [quote(c) for c in columns if c not in phone_columns]
     # a join does not keep row order: the view numbers the input rows, sort by that last
-    query = f"SELECT {', '.join(kept + added)} FROM src {' '.join(joins)} ORDER BY src.{ORDINAL}"
+    ordered = (
+        f"SELECT {', '.join([f'src.{c}' for c in kept] + added)} FROM src {' '.join(joins)} "
+        f"ORDER BY src.{ORDINAL}"
+    )
+    query = f"SELECT {', '.join(kept + outer)} FROM ({ordered}) ordered"
     step("writing")
     summary.rows = engine.write_parquet(query, output)
     return summary
@@ -162,7 +174,8 @@ def geo(
         raws = _distinct(engine, phone_column).combine_chunks()
         engine.register("map_0", _mapping(raws, region, pseudonyms))
         people = (
-            "SELECT m.pid AS pid, m.country AS country, m.type AS type FROM src "
+            f"SELECT m.pid AS pid, CAST(m.country AS {engine.dialect.text}) AS country, "
+            f"CAST(m.type AS {engine.dialect.text}) AS type FROM src "
             f"JOIN map_0 m ON CAST(src.{quote(phone_column)} AS {engine.dialect.text}) "
             "IS NOT DISTINCT FROM m.raw WHERE m.pid IS NOT NULL"
         )

@@ -69,6 +69,12 @@ class SparkEngine:
         return columns
 
     def register(self, name: str, table: pa.Table) -> None:
+        # Spark has no dictionary type: such columns become their plain values
+        plain = [
+            column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
+            for column in table.columns
+        ]
+        table = pa.table(plain, names=table.column_names)
         self.session.createDataFrame(table).createOrReplaceTempView(name)
 
     def fetch(self, query: str) -> pa.Table:
