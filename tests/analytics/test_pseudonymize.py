@@ -52,6 +52,24 @@ def test_pseudonyms_are_stable_and_hide_the_number(e164: str) -> None:
     assert pid != Pseudonymizer(KEYRING, 2).pid(e164)
 
 
+@given(
+    st.lists(
+        st.one_of(st.none(), st.just(""), st.from_regex(r"\+[1-9][0-9]{7,13}", fullmatch=True))
+    )
+)
+def test_bulk_pseudonyms_match_one_by_one(numbers: list[str | None]) -> None:
+    """``pids`` (the bulk path) gives what ``pid`` gives, and ``None`` for no number; the
+    shared keyed state is copied, never advanced (a second call answers the same)."""
+    pseudonyms = Pseudonymizer(KEYRING, 1)
+    key = KEYRING.key(Purpose.ANALYTICS, 1)
+    expected = [
+        hmac.new(key, b"pid:" + n.encode(), hashlib.sha256).digest()[:16].hex() if n else None
+        for n in numbers
+    ]
+    assert pseudonyms.pids(numbers) == expected == pseudonyms.pids(numbers)
+    assert [pseudonyms.pid(n) for n in numbers if n] == [p for p in expected if p]
+
+
 def test_synthetic_call_log_has_structure() -> None:
     log = synthetic_call_log(200, 3000, seed=3)
     assert log.num_rows == 3000
@@ -128,16 +146,23 @@ def test_pseudonymize_replaces_every_phone_column(calls: Path, tmp_path: Path) -
 
 def test_the_same_number_written_differently_gets_one_pseudonym(tmp_path: Path) -> None:
     path = tmp_path / "numbers.csv"
-    path.write_text("phone,n\n+33 6 12 34 56 78,1\n06.12.34.56.78,2\n0033612345678,3\n0612,4\n")
+    path.write_text(
+        "phone,other,n\n+33 6 12 34 56 78,0612,1\n06.12.34.56.78,,2\n0033612345678,,3\n0612,,4\n"
+    )
     out = tmp_path / "numbers.parquet"
-    pseudonymize(
+    summary = pseudonymize(
         DuckDBEngine(),
         path,
         out,
-        phone_columns=["phone"],
+        phone_columns=["phone", "other"],
         pseudonyms=Pseudonymizer(KEYRING, 1),
         region="FR",
     )
+    # distinct raw values per column (an empty cell is one), and how many are numbers
+    assert summary.columns == {
+        "phone": {"distinct": 4, "valid_distinct": 3},
+        "other": {"distinct": 2, "valid_distinct": 0},
+    }
     rows = pq.read_table(out).to_pylist()
     assert len({r["phone_pid"] for r in rows[:3]}) == 1 and rows[3]["phone_pid"] is None
     assert [r["n"] for r in rows] == ["1", "2", "3", "4"]

