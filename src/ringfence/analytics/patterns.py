@@ -41,7 +41,7 @@ DURATION_BUCKETS = (0, 10, 30, 60, 180, 600, 1800)
 # 1 or 0 as a double (a decimal literal would average to a decimal)
 ANSWERED = "CASE WHEN status IN ('answered', 'delivered') THEN CAST(1 AS DOUBLE) ELSE 0E0 END"
 ANSWERED_CALL = "channel = 'call' AND status = 'answered'"
-INTERNATIONAL = "CASE WHEN caller_country <> callee_country THEN CAST(1 AS DOUBLE) ELSE 0E0 END"
+BOTH = "WHERE caller IS NOT NULL AND callee IS NOT NULL"
 
 
 def patterns(engine: AnalyticsEngine, source: Path, *, k: int = DEFAULT_K) -> dict[str, Any]:
@@ -57,8 +57,11 @@ def patterns(engine: AnalyticsEngine, source: Path, *, k: int = DEFAULT_K) -> di
         )
     engine.materialize("events", _events(engine))
     try:
+        # who called whom, once per directed pair: the degrees and reciprocity come from it
+        engine.materialize("pairs", f"SELECT DISTINCT caller AS a, callee AS b FROM events {BOTH}")
         return _report(engine, k)
     finally:
+        engine.drop("pairs")
         engine.drop("events")
 
 
@@ -82,50 +85,60 @@ def _events(engine: AnalyticsEngine) -> str:
 
 
 def _report(engine: AnalyticsEngine, k: int) -> dict[str, Any]:
-    both = "caller IS NOT NULL AND callee IS NOT NULL"
+    matrix = _rows(
+        engine,
+        "SELECT caller_country AS origin, callee_country AS destination, count(*) AS events, "
+        f"count(DISTINCT caller) AS people FROM events {BOTH} GROUP BY 1, 2",
+    )
+    degrees = _rows(
+        engine,
+        "SELECT degree, count(*) AS people FROM "
+        "(SELECT a, count(*) AS degree FROM pairs GROUP BY 1) callers GROUP BY 1",
+    )
     tables = {
         "hour_of_day": _cells(
-            engine,
-            "SELECT hour, count(*) AS events, count(DISTINCT caller) AS people "
-            "FROM events WHERE hour IS NOT NULL AND caller IS NOT NULL GROUP BY 1",
+            _rows(
+                engine,
+                "SELECT hour, count(*) AS events, count(DISTINCT caller) AS people "
+                "FROM events WHERE hour IS NOT NULL AND caller IS NOT NULL GROUP BY 1",
+            ),
             k,
         ),
-        "origin_destination": _cells(
-            engine,
-            "SELECT caller_country AS origin, callee_country AS destination, count(*) AS events, "
-            f"count(DISTINCT caller) AS people FROM events WHERE {both} GROUP BY 1, 2",
-            k,
-        ),
+        "origin_destination": _cells(matrix, k),
         "durations": _cells(
-            engine,
-            f"SELECT {_bucket()} AS seconds_from, count(*) AS calls, "
-            "count(DISTINCT caller) AS people FROM events "
-            f"WHERE {ANSWERED_CALL} AND caller IS NOT NULL GROUP BY 1",
+            _rows(
+                engine,
+                f"SELECT {_bucket()} AS seconds_from, count(*) AS calls, "
+                "count(DISTINCT caller) AS people FROM events "
+                f"WHERE {ANSWERED_CALL} AND caller IS NOT NULL GROUP BY 1",
+            ),
             k,
         ),
         "rates": _cells(
-            engine,
-            "SELECT callee_country AS country, callee_type AS type, channel, count(*) AS events, "
-            f"avg({ANSWERED}) AS rate, count(DISTINCT caller) AS people FROM events "
-            f"WHERE {both} GROUP BY 1, 2, 3",
+            _rows(
+                engine,
+                "SELECT callee_country AS country, callee_type AS type, channel, "
+                f"count(*) AS events, avg({ANSWERED}) AS rate, count(DISTINCT caller) AS people "
+                f"FROM events {BOTH} GROUP BY 1, 2, 3",
+            ),
             k,
         ),
-        "degrees": _cells(
-            engine,
-            "SELECT degree, count(*) AS people FROM (SELECT caller, "
-            f"count(DISTINCT callee) AS degree FROM events WHERE {both} GROUP BY 1) GROUP BY 1",
-            k,
-        ),
+        "degrees": _cells(degrees, k),
     }
-    summary = engine.fetch(
-        f"SELECT count(*) AS events, avg({INTERNATIONAL}) AS international, "
-        f"count(DISTINCT caller) AS people FROM events WHERE {both}"
-    ).to_pylist()[0]
+    # the totals, from every cell before suppression: each event with both people is in
+    # one cell of the matrix, each caller in one cell of the degrees
+    events = sum(row["events"] for row in matrix)
+    international = sum(
+        row["events"]
+        for row in matrix
+        if None not in (row["origin"], row["destination"]) and row["origin"] != row["destination"]
+    )
+    people = sum(row["people"] for row in degrees)
     return {
         "k": k,
-        "events": summary["events"],
-        "international_share": _round(summary["international"]),
-        "reciprocity": _reciprocity(engine) if summary["people"] >= k else None,
+        "events": events,
+        "international_share": _round(international / events) if events else None,
+        "reciprocity": _reciprocity(engine) if people >= k else None,
         **tables,
     }
 
@@ -135,8 +148,12 @@ def _bucket() -> str:
     return f"CASE {cases} END"
 
 
-def _cells(engine: AnalyticsEngine, query: str, k: int) -> dict[str, Any]:
-    rows = engine.fetch(query).to_pylist()
+def _rows(engine: AnalyticsEngine, query: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = engine.fetch(query).to_pylist()
+    return rows
+
+
+def _cells(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
     shown = sorted(
         ({key: _round(value) for key, value in row.items()} for row in rows if row["people"] >= k),
         key=lambda row: [str(value) for value in row.values()],
@@ -145,12 +162,10 @@ def _cells(engine: AnalyticsEngine, query: str, k: int) -> dict[str, Any]:
 
 
 def _reciprocity(engine: AnalyticsEngine) -> float | None:
-    """Share of directed caller-callee pairs whose reverse pair also occurs."""
+    """Share of directed caller-callee pairs (not self-calls) whose reverse also occurs."""
     row = engine.fetch(
-        "WITH pairs AS (SELECT DISTINCT caller AS a, callee AS b FROM events "
-        "WHERE caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee) "
         "SELECT count(*) AS pairs, sum(CASE WHEN r.a IS NOT NULL THEN 1 ELSE 0 END) AS mutual "
-        "FROM pairs p LEFT JOIN pairs r ON p.a = r.b AND p.b = r.a"
+        "FROM pairs p LEFT JOIN pairs r ON p.a = r.b AND p.b = r.a WHERE p.a <> p.b"
     ).to_pylist()[0]
     return _round(row["mutual"] / row["pairs"]) if row["pairs"] else None
 
