@@ -254,7 +254,7 @@ def _normalize_pairs(
     bounds = [(start, min(start + step, total)) for start in range(0, total, step)]
     futures = {
         pool.submit(
-            normalize_chunk, backend_name, values.slice(a, b - a), regions.slice(a, b - a)
+            normalize_chunk, backend_name, _compact(values, a, b), _compact(regions, a, b)
         ): i
         for i, (a, b) in enumerate(bounds)
     }
@@ -269,12 +269,22 @@ def _normalize_pairs(
     return pa.concat_tables([parts[i] for i in range(len(bounds))])
 
 
+def _compact(array: pa.Array, start: int, stop: int) -> pa.Array:
+    """``array[start:stop]`` in buffers of its own: a slice pickles every buffer it views
+    (the whole input, for each chunk sent to a worker)."""
+    import pyarrow as pa
+
+    return pa.concat_arrays([array.slice(start, stop - start)])
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     # forkserver: forking a process that runs Arrow's thread pools is unsafe. The server
-    # imports the hot loop once; workers fork from it with nothing left to import.
+    # imports the hot loop and pyarrow once (importing starts no thread; the server runs
+    # nothing); workers fork from it with nothing left to import (pyarrow alone costs a
+    # worker about 0.5 s on its first chunk).
     if sys.platform.startswith("linux"):
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["ringfence.phone._rows", "ringfence.phone.bulk"])
+        context.set_forkserver_preload(["pyarrow", "ringfence.phone._rows", "ringfence.phone.bulk"])
         return context
     return multiprocessing.get_context("spawn")
 
