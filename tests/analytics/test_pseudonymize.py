@@ -335,3 +335,25 @@ def test_parquet_input_keeps_its_row_order(tmp_path: Path, extra: str | None) ->
     assert [pid is None for pid in pids] == [n % 97 == 0 for n in range(rows)]
     first = Pseudonymizer(KEYRING, 1).pid(people[0])
     assert all(pids[n] == first for n in range(rows) if n % 97 and (n * 31) % len(people) == 0)
+
+
+def test_an_input_with_no_rows_gives_an_empty_output(tmp_path: Path) -> None:
+    from ringfence.analytics.patterns import patterns
+
+    source = tmp_path / "empty.csv"
+    source.write_text("caller,callee,start_time,duration_s,channel,status\n")
+    out = tmp_path / "empty.parquet"
+    pseudonyms = Pseudonymizer(KEYRING, 1)
+    summary = pseudonymize(
+        DuckDBEngine(), source, out, phone_columns=["caller", "callee"], pseudonyms=pseudonyms
+    )
+    assert summary.rows == 0 and pq.read_table(out).num_rows == 0
+    assert summary.columns["caller"] == {"distinct": 0, "valid_distinct": 0}
+    assert "caller_pid" in pq.read_table(out).column_names
+    report = patterns(DuckDBEngine(), out)
+    assert (report["events"], report["international_share"], report["reciprocity"]) == (
+        0,
+        None,
+        None,
+    )
+    assert report["degrees"] == {"cells": [], "suppressed_cells": 0}
