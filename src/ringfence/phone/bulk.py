@@ -279,12 +279,10 @@ def _compact(array: pa.Array, start: int, stop: int) -> pa.Array:
 
 def _pool_context() -> multiprocessing.context.BaseContext:
     # forkserver: forking a process that runs Arrow's thread pools is unsafe. The server
-    # imports the hot loop and pyarrow once (importing starts no thread; the server runs
-    # nothing); workers fork from it with nothing left to import (pyarrow alone costs a
-    # worker about 0.5 s on its first chunk).
+    # imports the hot loop once; workers fork from it with nothing left to import.
     if sys.platform.startswith("linux"):
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pyarrow", "ringfence.phone._rows", "ringfence.phone.bulk"])
+        context.set_forkserver_preload(["ringfence.phone._rows", "ringfence.phone.bulk"])
         return context
     return multiprocessing.get_context("spawn")
 
