@@ -227,10 +227,12 @@ def _stop_pool(pool: ProcessPoolExecutor | None) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def normalize_chunk(backend_name: str, values: pa.Array, regions: pa.Array) -> pa.Table:
-    """Normalize one chunk of pairs into a table (runs in a pool worker or inline)."""
-    columns = normalize_rows(backend_name, values.to_pylist(), regions.to_pylist())
-    return _columns_to_table(columns)
+def normalize_chunk(backend_name: str, values: pa.Array, regions: pa.Array) -> Columns:
+    """Normalize one chunk of pairs into column lists (runs in a pool worker or inline).
+
+    The Arrow table is built by the caller: building one from Python lists makes pyarrow
+    import pandas when it is installed (a second or more), which each worker would pay."""
+    return normalize_rows(backend_name, values.to_pylist(), regions.to_pylist())
 
 
 def _normalize_pairs(
@@ -245,7 +247,7 @@ def _normalize_pairs(
 
     total = len(values)
     if pool is None:
-        table = normalize_chunk(backend_name, values, regions)
+        table = _columns_to_table(normalize_chunk(backend_name, values, regions))
         if on_progress:
             on_progress(total, total)
         return table
@@ -262,7 +264,7 @@ def _normalize_pairs(
     done = 0
     for future in as_completed(futures):
         index = futures[future]
-        parts[index] = future.result()
+        parts[index] = _columns_to_table(future.result())
         done += bounds[index][1] - bounds[index][0]
         if on_progress:
             on_progress(done, total)
