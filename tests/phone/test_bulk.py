@@ -84,6 +84,7 @@ def test_matches_single_normalize():
 
 def test_process_pool_gives_the_same_result(monkeypatch):
     values, regions = call_log_values(60_000, distinct=30_000, seed=5)
+    monkeypatch.setattr(bulk, "COLUMNAR_THRESHOLD", 10**9)  # every pair row by row
     single = normalize_many(values, regions=regions, workers=1)
     monkeypatch.setattr(bulk, "PARALLEL_THRESHOLD", 1_000)
     monkeypatch.setattr(bulk, "_MIN_CHUNK", 1_000)

@@ -29,14 +29,17 @@ class Backend:
 
 @functools.cache
 def reference() -> Backend:
-    """The ``phonenumbers`` backend, with its pattern cache on.
+    """The ``phonenumbers`` backend, with its pattern cache on where the release has one.
 
     Without the pattern cache, multi-region data thrashes Python's 512-entry ``re`` cache and
     runs several times slower.
     """
     import phonenumbers
 
-    phonenumbers.enable_pattern_cache()
+    # Releases before 9.0.42 have no pattern cache (the fast extra holds 9.0.41).
+    enable_pattern_cache = getattr(phonenumbers, "enable_pattern_cache", None)
+    if enable_pattern_cache is not None:
+        enable_pattern_cache()
     return Backend("reference", phonenumbers, phonenumbers.__version__)
 
 

@@ -2,7 +2,9 @@
 
 Real data repeats numbers heavily (a call log names the same few numbers millions of times),
 so each distinct (value, region) pair is normalized once and the results are joined back by
-index with Arrow's ``take``. Large inputs are spread over a process pool.
+index with Arrow's ``take``. Many distinct pairs go first through the columnar path
+(``_columnar``: the same algorithm over whole columns); the pairs it declines, and small
+inputs, are normalized row by row, large inputs over a process pool.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ringfence.phone._backend import get_backend
+from ringfence.phone._backend import Backend, get_backend
 from ringfence.phone._rows import Columns, normalize_rows
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
 Progress = Callable[[int, int], None]
 
+# Below this many distinct pairs the columnar path's fixed cost (a few Arrow calls per region
+# met, about 1 ms each) outweighs what it saves over the per-row path.
+COLUMNAR_THRESHOLD = 20_000
 # Below this many distinct pairs a pool costs more than it saves: starting it takes about
 # 0.3 s, and each worker prepares the metadata of the regions it meets (up to 0.5 s).
 PARALLEL_THRESHOLD = 100_000
@@ -43,12 +49,15 @@ class NormalizeResult:
         metadata_version: libphonenumber metadata release that produced the results.
         backend: ``reference`` or ``fast``.
         distinct: how many distinct (value, region) pairs were normalized.
+        columnar: how many of those the columnar path answered (same results, same
+            metadata; the rest went row by row through the backend).
     """
 
     table: pa.Table
     metadata_version: str
     backend: str
     distinct: int
+    columnar: int = 0
 
     def to_pylist(self) -> list[dict[str, Any]]:
         """The rows as dicts, in input order."""
@@ -84,7 +93,8 @@ def normalize_many(
         region: default region for numbers in national form.
         regions: per-row default region (same length as ``values``); a null entry falls back
             to ``region``.
-        workers: process-pool size; ``None`` uses every CPU, ``1`` stays in this process.
+        workers: process-pool size (and threads of the columnar path); ``None`` uses every
+            CPU, ``1`` stays in this process on one thread.
         backend: ``auto`` (fast when the ``fast`` extra is installed), ``reference`` or
             ``fast``.
         on_progress: called as ``on_progress(done, total)`` in distinct pairs.
@@ -93,21 +103,92 @@ def normalize_many(
     value_array = _as_string_array(values)
     region_array = _region_array(regions, region, len(value_array))
     pair_values, pair_regions, row_to_pair = _distinct_pairs(value_array, region_array)
-    size = _pool_size(workers, len(pair_values))
-    pool = _start_pool(size)
-    try:
-        distinct_table = _normalize_pairs(
-            chosen.name, pair_values, pair_regions, pool, size, on_progress
-        )
-    finally:
-        _stop_pool(pool)
-    table = distinct_table.take(row_to_pair)
+    total = len(pair_values)
+    answered, answered_table = _columnar_part(chosen, pair_values, pair_regions, workers)
+    if on_progress and len(answered):
+        on_progress(len(answered), total)
+    rest = _declined(answered, total)
+    rest_table = _per_row_part(
+        chosen.name,
+        pair_values.take(rest),
+        pair_regions.take(rest),
+        workers,
+        _offset_progress(on_progress, len(answered), total),
+    )
+    table = _in_pair_order(answered, answered_table, rest, rest_table).take(row_to_pair)
     return NormalizeResult(
         table=table,
         metadata_version=chosen.metadata_version,
         backend=chosen.name,
-        distinct=len(pair_values),
+        distinct=total,
+        columnar=len(answered),
     )
+
+
+def _columnar_part(
+    chosen: Backend, values: pa.Array, regions: pa.Array, workers: int | None
+) -> tuple[np.ndarray, pa.Table | None]:
+    """The pairs the columnar path answers (positions, result rows); none when the input is
+    small or the backend's metadata is not the one the columnar path reads."""
+    import numpy as np
+
+    if len(values) < COLUMNAR_THRESHOLD or not columnar_matches(chosen):
+        return np.zeros(0, np.int64), None
+    from ringfence.phone._columnar import normalize_columnar
+
+    return normalize_columnar(values, regions, threads=workers)
+
+
+def columnar_matches(chosen: Backend) -> bool:
+    """Whether the columnar path gives this backend's results: it reads phonenumbers'
+    metadata, so the backend must carry the same release."""
+    import phonenumbers
+
+    return chosen.metadata_version == phonenumbers.__version__
+
+
+def _declined(answered: np.ndarray, total: int) -> np.ndarray:
+    import numpy as np
+
+    declined = np.ones(total, bool)
+    declined[answered] = False
+    return np.flatnonzero(declined)
+
+
+def _offset_progress(on_progress: Progress | None, done: int, total: int) -> Progress | None:
+    if on_progress is None:
+        return None
+    return lambda more, _rest_total: on_progress(done + more, total)
+
+
+def _per_row_part(
+    backend_name: str,
+    values: pa.Array,
+    regions: pa.Array,
+    workers: int | None,
+    on_progress: Progress | None,
+) -> pa.Table:
+    size = _pool_size(workers, len(values))
+    pool = _start_pool(size)
+    try:
+        return _normalize_pairs(backend_name, values, regions, pool, size, on_progress)
+    finally:
+        _stop_pool(pool)
+
+
+def _in_pair_order(
+    answered: np.ndarray, answered_table: pa.Table | None, rest: np.ndarray, rest_table: pa.Table
+) -> pa.Table:
+    """Both parts as one table, row ``i`` for pair ``i``."""
+    import numpy as np
+    import pyarrow as pa
+
+    if answered_table is None or len(answered) == 0:
+        return rest_table
+    combined = pa.concat_tables([answered_table, rest_table])
+    order = np.empty(len(answered) + len(rest), np.int64)
+    order[np.concatenate([answered, rest])] = np.arange(len(order))
+    return combined.take(pa.array(order))
 
 
 def _coerce_scalar(value: object) -> str | None:
