@@ -30,6 +30,7 @@ import importlib
 import re
 import threading
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -111,24 +112,45 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-_RE_CACHE_SIZE = re._MAXCACHE  # type: ignore[attr-defined]
-
-
 def phonenumbers_with_patterns_kept() -> Any:
-    """phonenumbers with every compiled metadata pattern kept."""
+    """phonenumbers with every compiled metadata pattern kept.
+
+    From 9.0.42 on, ``enable_pattern_cache`` does it: the seven ``re.compile`` calls on
+    metadata patterns in phonenumberutil become lookups in a dict of compiled patterns.
+    Earlier releases get the same: phonenumberutil's ``re`` is replaced by a copy of the
+    module whose ``compile`` keeps what it compiled (measured on the 1M distinct corpus:
+    9.0.41 so equipped and 9.0.43 with its own cache run within noise of each other)."""
     module = get_backend("reference").module  # enables the pattern cache where there is one
     if not hasattr(module, "enable_pattern_cache"):
-        re._MAXCACHE = 100_000  # type: ignore[attr-defined]
+        import phonenumbers.phonenumberutil as util
+
+        util.re = _re_keeping_patterns()
     return module
+
+
+def _re_keeping_patterns() -> types.ModuleType:
+    compiled: dict[tuple[Any, int], re.Pattern[Any]] = {}
+
+    def compile_kept(pattern: Any, flags: int = 0) -> re.Pattern[Any]:
+        found = compiled.get((pattern, flags))
+        if found is None:
+            found = compiled[(pattern, flags)] = re.compile(pattern, flags)
+        return found
+
+    kept = types.ModuleType("re_keeping_patterns")
+    kept.__dict__.update(re.__dict__)
+    kept.compile = compile_kept  # type: ignore[attr-defined]
+    return kept
 
 
 def fresh_phonenumbers_without_cache() -> Any:
     """phonenumbers in its default configuration (pattern cache off), as users get it."""
     import phonenumbers
+    import phonenumbers.phonenumberutil as util
     import phonenumbers.re_util as re_util
 
     importlib.reload(re_util)
-    re._MAXCACHE = _RE_CACHE_SIZE  # type: ignore[attr-defined]
+    util.re = re
     re.purge()
     return phonenumbers
 

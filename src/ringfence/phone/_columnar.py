@@ -37,7 +37,15 @@ from ringfence.phone._columnar_metadata import (
     country_codes,
     region_metadata,
 )
-from ringfence.phone._strings import Strings
+from ringfence.phone._strings import (
+    Strings,
+    bools,
+    numbers,
+    string_scalar,
+    strings,
+    to_bools,
+    to_ints,
+)
 from ringfence.phone.model import NUMBER_TYPE_BY_CODE, PhoneReason
 
 # Optional "tel:" and "(", an optional "+", then digits and the separators space . - ( ).
@@ -49,10 +57,11 @@ _MIN_DIGITS = 4
 _MIN_NSN, _MAX_NSN = 2, 17  # phonenumbers' _MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN
 _UNKNOWN = 99
 _FIXED_LINE, _MOBILE, _FIXED_LINE_OR_MOBILE = 0, 1, 2
-_TYPE_NAMES = pa.array(
-    [NUMBER_TYPE_BY_CODE[code].value for code in range(11)] + ["unknown"], pa.string()
-)
-_INVALID_NUMBER = PhoneReason.INVALID_NUMBER.value
+_TYPE_NAMES = strings([NUMBER_TYPE_BY_CODE[code].value for code in range(11)] + ["unknown"])
+_INVALID_NUMBER = string_scalar(PhoneReason.INVALID_NUMBER.value)
+_NULL_STRING = string_scalar(None)
+_EMPTY_STRING = string_scalar("")
+_PREFIXES = strings([f"+{code}" for code in range(1000)])
 
 
 class _Located(NamedTuple):
@@ -78,26 +87,22 @@ def normalize_columnar(
 
     Rows not answered (not in the positions) must take the per-row path. The result table
     has the columns of :func:`ringfence.phone.bulk.normalize_many`'s table."""
-    shaped = pc.fill_null(pc.match_substring_regex(values, _SHAPE), False)
-    kept = values.filter(shaped)
+    shaped = to_bools(pc.match_substring_regex(values, _SHAPE))
+    kept = values.filter(bools(shaped))
     digits = Strings.of(kept).digits()
     enough = digits.lengths() >= _MIN_DIGITS
     located = _locate(
-        pos=np.flatnonzero(_bools(shaped))[enough],
+        pos=np.flatnonzero(shaped)[enough],
         digits=_select(digits, enough),
-        plus=_bools(pc.match_substring_regex(kept, _PLUS))[enough],
-        region=_region_ids(regions.filter(shaped))[enough],
+        plus=to_bools(pc.match_substring_regex(kept, _PLUS))[enough],
+        region=_region_ids(regions.filter(bools(shaped)))[enough],
     )
     answered = _answer(located, threads)
     return answered.pos, _result_table(answered)
 
 
-def _bools(array: pa.Array) -> np.ndarray:
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _select(strings: Strings, mask: np.ndarray) -> Strings:
-    return Strings.of(strings.to_arrow().filter(pa.array(mask)))
+    return Strings.of(strings.to_arrow().filter(bools(mask)))
 
 
 def _region_ids(regions: pa.Array) -> np.ndarray:
@@ -112,7 +117,7 @@ def _region_ids(regions: pa.Array) -> np.ndarray:
         + [-1],
         np.int32,
     )
-    indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()
+    indices = to_ints(encoded.indices, null_as=len(encoded.dictionary))
     region_ids: np.ndarray = ids[indices]
     return region_ids
 
@@ -123,20 +128,20 @@ def _locate(pos: np.ndarray, digits: Strings, plus: np.ndarray, region: np.ndarr
     codes = country_codes()
     digits_arrow = digits.to_arrow()
     idd_stripped = np.zeros(len(pos), bool)
-    international_pos, international_digits = [pos[plus]], [digits_arrow.filter(pa.array(plus))]
+    international_pos, international_digits = [pos[plus]], [digits_arrow.filter(bools(plus))]
     read_national = ~plus & (region >= 0)
     for pattern, rows in _rows_by_idd(region, read_national):
-        group = digits_arrow.take(pa.array(rows))
+        group = digits_arrow.take(_indices(rows))
         rest = pc.replace_substring_regex(group, f"^(?:{pattern})", "", max_replacements=1)
-        rest_length = pc.utf8_length(rest).to_numpy()
+        rest_length = to_ints(pc.utf8_length(rest))
         # _parse_prefix_as_idd: a country code never starts with 0, so then it was no IDD.
-        stripped = (rest_length < pc.utf8_length(group).to_numpy()) & ~_bools(
+        stripped = (rest_length < to_ints(pc.utf8_length(group))) & ~to_bools(
             pc.starts_with(rest, "0")
         )
         idd_stripped[rows[stripped]] = True
         long_enough = stripped & (rest_length > _MIN_NSN)  # else TOO_SHORT_AFTER_IDD
         international_pos.append(pos[rows[long_enough]])
-        international_digits.append(rest.filter(pa.array(long_enough)))
+        international_digits.append(rest.filter(bools(long_enough)))
     international = _split_country_code(
         np.concatenate(international_pos), Strings.of(pa.concat_arrays(international_digits))
     )
@@ -156,7 +161,7 @@ def _locate(pos: np.ndarray, digits: Strings, plus: np.ndarray, region: np.ndarr
         pos=np.concatenate([international.pos, pos[domestic][plain]]),
         home=np.concatenate([international.home, home[plain]]),
         national=pa.concat_arrays(
-            [international.national, local_digits.to_arrow().filter(pa.array(plain))]
+            [international.national, local_digits.to_arrow().filter(bools(plain))]
         ),
     )
 
@@ -203,7 +208,7 @@ def _answer(located: _Located, threads: int | None) -> _Answered:
     order = np.argsort(located.home, kind="stable")
     home = located.home[order]
     pos = located.pos[order]
-    national = located.national.take(pa.array(order))
+    national = located.national.take(_indices(order))
     jobs = [(int(home[a]), pos[a:b], national.slice(a, b - a)) for a, b in _runs(home)]
     jobs.sort(key=lambda job: -len(job[1]))
     workers = threads or _cpus()
@@ -213,7 +218,7 @@ def _answer(located: _Located, threads: int | None) -> _Answered:
     if not parts:
         return _Answered(
             np.zeros(0, np.int64),
-            pa.array([], pa.string()),
+            pa.nulls(0, pa.string()),
             np.zeros(0, np.int32),
             np.zeros(0, np.int32),
             np.zeros(0, np.int8),
@@ -239,10 +244,10 @@ def _finish(home: int, pos: np.ndarray, national: pa.Array) -> _Answered:
     meta = region_metadata(codes.homes[home])
     assert meta is not None  # homes come from phonenumbers' own metadata
     enough = Strings.of(national).lengths() >= _MIN_NSN
-    nsn = _strip_national_prefix(national.filter(pa.array(enough)), meta)
-    length = pc.utf8_length(nsn).to_numpy()
+    nsn = _strip_national_prefix(national.filter(bools(enough)), meta)
+    length = to_ints(pc.utf8_length(nsn))
     fits = (length >= _MIN_NSN) & (length <= _MAX_NSN)
-    nsn = nsn.filter(pa.array(fits))
+    nsn = nsn.filter(bools(fits))
     pos = pos[enough][fits]
     region, type_code = _region_and_type(meta.country_code, nsn)
     country_code = np.full(len(pos), meta.country_code, np.int32)
@@ -253,14 +258,14 @@ def _strip_national_prefix(national: pa.Array, meta: Region) -> pa.Array:
     """parse's use of ``_maybe_strip_national_prefix_carrier_code``: the stripped number is
     kept when ``_test_number_length`` allows it."""
     candidate = _national_prefix_candidate(national, meta)
-    keeps = np.array(meta.keeps_stripped)[pc.utf8_length(candidate).to_numpy()]
-    return pc.if_else(pa.array(keeps), candidate, national)
+    keeps = np.array(meta.keeps_stripped)[to_ints(pc.utf8_length(candidate))]
+    return pc.if_else(bools(keeps), candidate, national)
 
 
 def _full_match(values: pa.Array, pattern: str | None) -> np.ndarray:
     if pattern is None or len(values) == 0:
         return np.zeros(len(values), bool)
-    return _bools(pc.match_substring_regex(values, pattern))
+    return to_bools(pc.match_substring_regex(values, pattern))
 
 
 def _national_prefix_candidate(national: pa.Array, meta: Region) -> pa.Array:
@@ -276,18 +281,18 @@ def _national_prefix_candidate(national: pa.Array, meta: Region) -> pa.Array:
     # The original was viable and the result is not: keep the original.
     use_rest = matched & (~viable | _full_match(rest, meta.general_full))
     if meta.transform is None:
-        return pc.if_else(pa.array(use_rest), rest, national)
+        return pc.if_else(bools(use_rest), rest, national)
     # With a transform rule, it applies when the last group of the prefix took part (the
     # metadata's last groups never match an empty string).
     last_group = pc.replace_substring_regex(
         national, prefix + ".*", f"\\{meta.prefix_groups}", max_replacements=1
     )
-    transforms = matched & (pc.utf8_length(last_group).to_numpy() > 0)
+    transforms = matched & (to_ints(pc.utf8_length(last_group)) > 0)
     transformed = pc.replace_substring_regex(national, prefix, meta.transform, max_replacements=1)
     use_transformed = transforms & (~viable | _full_match(transformed, meta.general_full))
     use_rest &= ~transforms
     return pc.if_else(
-        pa.array(use_transformed), transformed, pc.if_else(pa.array(use_rest), rest, national)
+        bools(use_transformed), transformed, pc.if_else(bools(use_rest), rest, national)
     )
 
 
@@ -348,10 +353,10 @@ def _region_from_list(
         meta = region_metadata(owner)
         if meta is None or len(pending) == 0:
             continue
-        rows = pa.array(pending)
+        rows = _indices(pending)
         if meta.leading_digits is not None:
             hit = _full_match(nsn.take(rows), meta.leading_digits)
-            kind = _number_type(keyed.take(pa.array(pending[hit])), meta)
+            kind = _number_type(keyed.take(_indices(pending[hit])), meta)
         else:
             every = _number_type(keyed.take(rows), meta)
             hit = every != _UNKNOWN
@@ -365,24 +370,25 @@ def _region_from_list(
 def _result_table(answered: _Answered) -> pa.Table:
     codes = country_codes()
     valid = answered.type_code != _UNKNOWN
-    prefixes = pa.array([f"+{code}" for code in range(1000)], pa.string())
     e164 = pc.binary_join_element_wise(
-        prefixes.take(pa.array(answered.country_code)), answered.nsn, ""
+        _PREFIXES.take(_indices(answered.country_code)), answered.nsn, _EMPTY_STRING
     )
-    regions = pa.array(list(codes.homes), pa.string())
-    no_region = answered.region < 0
-    region = regions.take(pa.array(np.where(no_region, 0, answered.region), mask=no_region))
-    n = len(valid)
+    # Index len(homes) is the null entry: rows without a region.
+    regions = strings([*codes.homes, None])
+    region = np.where(answered.region < 0, len(codes.homes), answered.region)
+    valid_array = bools(valid)
     return pa.table(
         {
-            "e164": pc.if_else(pa.array(valid), e164, pa.scalar(None, pa.string())),
-            "valid": pa.array(valid),
-            "reason": pc.if_else(
-                pa.array(valid), pa.scalar(None, pa.string()), pa.scalar(_INVALID_NUMBER)
-            ),
-            "region": region,
-            "number_type": _TYPE_NAMES.take(pa.array(np.where(valid, answered.type_code, 11))),
-            "country_code": pa.array(answered.country_code, pa.int32()),
-            "extension": pa.nulls(n, pa.string()),
+            "e164": pc.if_else(valid_array, e164, _NULL_STRING),
+            "valid": valid_array,
+            "reason": pc.if_else(valid_array, _NULL_STRING, _INVALID_NUMBER),
+            "region": regions.take(_indices(region)),
+            "number_type": _TYPE_NAMES.take(_indices(np.where(valid, answered.type_code, 11))),
+            "country_code": numbers(answered.country_code, pa.int32()),
+            "extension": pa.nulls(len(valid), pa.string()),
         }
     )
+
+
+def _indices(values: np.ndarray) -> pa.Array:
+    return numbers(values, pa.int64())

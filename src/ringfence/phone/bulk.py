@@ -99,6 +99,10 @@ def normalize_many(
             ``fast``.
         on_progress: called as ``on_progress(done, total)`` in distinct pairs.
     """
+    import pyarrow as pa
+
+    from ringfence.phone._strings import numbers
+
     chosen = get_backend(backend)
     value_array = _as_string_array(values)
     region_array = _region_array(regions, region, len(value_array))
@@ -108,14 +112,15 @@ def normalize_many(
     if on_progress and len(answered):
         on_progress(len(answered), total)
     rest = _declined(answered, total)
+    rest_indices = numbers(rest, pa.int64())
     rest_table = _per_row_part(
         chosen.name,
-        pair_values.take(rest),
-        pair_regions.take(rest),
+        pair_values.take(rest_indices),
+        pair_regions.take(rest_indices),
         workers,
         _offset_progress(on_progress, len(answered), total),
     )
-    table = _in_pair_order(answered, answered_table, rest, rest_table).take(row_to_pair)
+    table = _in_row_order(answered, answered_table, rest, rest_table, row_to_pair)
     return NormalizeResult(
         table=table,
         metadata_version=chosen.metadata_version,
@@ -176,19 +181,25 @@ def _per_row_part(
         _stop_pool(pool)
 
 
-def _in_pair_order(
-    answered: np.ndarray, answered_table: pa.Table | None, rest: np.ndarray, rest_table: pa.Table
+def _in_row_order(
+    answered: np.ndarray,
+    answered_table: pa.Table | None,
+    rest: np.ndarray,
+    rest_table: pa.Table,
+    row_to_pair: pa.Array,
 ) -> pa.Table:
-    """Both parts as one table, row ``i`` for pair ``i``."""
+    """Both parts as one table with a row per input row (one ``take`` for both steps)."""
     import numpy as np
     import pyarrow as pa
 
+    from ringfence.phone._strings import numbers, to_ints
+
     if answered_table is None or len(answered) == 0:
-        return rest_table
+        return rest_table.take(row_to_pair)
     combined = pa.concat_tables([answered_table, rest_table])
-    order = np.empty(len(answered) + len(rest), np.int64)
-    order[np.concatenate([answered, rest])] = np.arange(len(order))
-    return combined.take(pa.array(order))
+    place_of_pair = np.empty(len(answered) + len(rest), np.int64)
+    place_of_pair[np.concatenate([answered, rest])] = np.arange(len(place_of_pair))
+    return combined.take(numbers(place_of_pair[to_ints(row_to_pair)], pa.int64()))
 
 
 def _coerce_scalar(value: object) -> str | None:
@@ -206,6 +217,8 @@ def _coerce_scalar(value: object) -> str | None:
 def _as_string_array(values: Iterable[object]) -> pa.Array:
     import pyarrow as pa
 
+    from ringfence.phone._strings import strings_from_python
+
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if isinstance(values, pa.Array):
@@ -215,6 +228,9 @@ def _as_string_array(values: Iterable[object]) -> pa.Array:
             return values
         values = values.to_pylist()
     items = values if isinstance(values, list) else list(values)
+    built = strings_from_python(items)
+    if built is not None:
+        return built
     try:
         return pa.array(items, type=pa.string())
     except (pa.ArrowTypeError, pa.ArrowInvalid):
@@ -231,45 +247,45 @@ def _region_array(regions: Iterable[str | None] | None, default: str | None, n: 
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ringfence.phone._strings import numbers, string_scalar
+
     default = _clean_region(default)
     if regions is None:
-        return pa.nulls(n, pa.string()) if default is None else pa.repeat(default, n)
+        nulls = pa.nulls(n, pa.string())
+        return nulls if default is None else pc.fill_null(nulls, string_scalar(default))
     array = _as_string_array(regions)
     if len(array) != n:
         raise ValueError(f"regions has {len(array)} entries for {n} values")
     array = pc.utf8_upper(pc.utf8_trim_whitespace(array))
-    array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
-    return array if default is None else pc.fill_null(array, default)
+    blank = pc.equal(pc.utf8_length(array), numbers([0], pa.int32())[0])
+    array = pc.if_else(blank, string_scalar(None), array)
+    return array if default is None else pc.fill_null(array, string_scalar(default))
 
 
 def _distinct_pairs(values: pa.Array, regions: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     """Distinct (value, region) pairs as two arrays, and for each row the index of its pair.
 
-    All in Arrow compute kernels: no Python object per row is made here.
-    """
+    Arrow's hash kernels and numpy: no Python object per row is made here."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    from ringfence.phone._strings import numbers, to_ints
 
     value_codes = pc.dictionary_encode(values)
     region_codes = pc.dictionary_encode(regions)
     n_regions = len(region_codes.dictionary) + 1  # the last code stands for null
-    v_idx = value_codes.indices.cast(pa.int64())
-    r_idx = pc.fill_null(region_codes.indices.cast(pa.int64()), n_regions - 1)
     # A null value gets its own key (-1 * n_regions + region), distinct from every value.
-    keys = pc.add(pc.multiply(pc.fill_null(v_idx, -1), n_regions), r_idx)
-    key_codes = pc.dictionary_encode(keys)
-    unique_keys = key_codes.dictionary
-    value_index = pc.divide(
-        pc.subtract(unique_keys, pc.remainder(unique_keys, n_regions)), n_regions
-    )
-    region_index = pc.remainder(unique_keys, n_regions)
-    value_index = pc.if_else(pc.less(unique_keys, 0), pa.scalar(None, pa.int64()), value_index)
-    region_index = pc.if_else(
-        pc.equal(region_index, n_regions - 1), pa.scalar(None, pa.int64()), region_index
-    )
+    v_idx = to_ints(value_codes.indices, null_as=-1)
+    r_idx = to_ints(region_codes.indices, null_as=n_regions - 1)
+    key_codes = pc.dictionary_encode(numbers(v_idx * n_regions + r_idx, pa.int64()))
+    unique_keys = to_ints(key_codes.dictionary)
+    value_index, region_index = np.divmod(unique_keys, n_regions)
     return (
-        value_codes.dictionary.take(value_index),
-        region_codes.dictionary.take(region_index),
+        value_codes.dictionary.take(numbers(value_index, pa.int64(), null=unique_keys < 0)),
+        region_codes.dictionary.take(
+            numbers(region_index, pa.int64(), null=region_index == n_regions - 1)
+        ),
         key_codes.indices,
     )
 
@@ -371,17 +387,33 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 def _columns_to_table(columns: Columns) -> pa.Table:
+    import numpy as np
     import pyarrow as pa
+
+    from ringfence.phone._strings import bools, numbers
 
     e164, valid, reason, region, number_type, country_code, extension = columns
     return pa.table(
         {
-            "e164": pa.array(e164, pa.string()),
-            "valid": pa.array(valid, pa.bool_()),
-            "reason": pa.array(reason, pa.string()),
-            "region": pa.array(region, pa.string()),
-            "number_type": pa.array(number_type, pa.string()),
-            "country_code": pa.array(country_code, pa.int32()),
-            "extension": pa.array(extension, pa.string()),
+            "e164": _strings(e164),
+            "valid": bools(np.array(valid, bool)),
+            "reason": _strings(reason),
+            "region": _strings(region),
+            "number_type": _strings(number_type),
+            "country_code": numbers(
+                [code or 0 for code in country_code],
+                pa.int32(),
+                null=np.array([code is None for code in country_code], bool),
+            ),
+            "extension": _strings(extension),
         }
     )
+
+
+def _strings(items: list[Any]) -> pa.Array:
+    import pyarrow as pa
+
+    from ringfence.phone._strings import strings_from_python
+
+    built = strings_from_python(items)
+    return built if built is not None else pa.array(items, pa.string())
