@@ -97,12 +97,14 @@ def test_normalize_many_survives_all_of_it():
         12,
         3.5,
         object(),
+        "+1 650 253 \ud800",  # a lone surrogate: no UTF-8 form
         "+1 650 253 0000",
     ]
     result = without_hanging(lambda: normalize_many(rows, "US", workers=1))
     reasons = result.table.column("reason").to_pylist()
     assert reasons[:4] == ["not_a_number"] * 4
     assert reasons[4] == "too_long"
+    assert reasons[-2] == "not_a_number"
     assert reasons[-1] is None
     assert all(reason is not None for reason in reasons[:-1])
 

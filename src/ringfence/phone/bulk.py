@@ -203,8 +203,11 @@ def _in_row_order(
 
 
 def _coerce_scalar(value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
+    """A value as text to parse, or None (refused as not_a_number)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if _is_utf8(value) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -214,10 +217,19 @@ def _coerce_scalar(value: object) -> str | None:
     return None
 
 
+def _is_utf8(text: str) -> bool:
+    """False for a string with a lone surrogate (it has no UTF-8 form)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _as_string_array(values: Iterable[object]) -> pa.Array:
     import pyarrow as pa
 
-    from ringfence.phone._strings import strings_from_python
+    from ringfence.phone._strings import strings, strings_from_python
 
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -229,12 +241,9 @@ def _as_string_array(values: Iterable[object]) -> pa.Array:
         values = values.to_pylist()
     items = values if isinstance(values, list) else list(values)
     built = strings_from_python(items)
-    if built is not None:
-        return built
-    try:
-        return pa.array(items, type=pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return pa.array([_coerce_scalar(v) for v in items], type=pa.string())
+    if built is None:  # other kinds of items, or strings without a UTF-8 form
+        built = strings(list(map(_coerce_scalar, items)))
+    return built
 
 
 def _clean_region(region: str | None) -> str | None:
