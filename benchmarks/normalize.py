@@ -30,12 +30,12 @@ import importlib
 import re
 import threading
 import time
-import types
 from collections.abc import Callable
 from typing import Any
 
 import psutil
 
+from baselines import phonenumbers_with_patterns_kept
 from ringfence import normalize_many
 from ringfence.phone._backend import get_backend
 from ringfence.testing import call_log_values, messy_numbers
@@ -110,37 +110,6 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
-
-
-def phonenumbers_with_patterns_kept() -> Any:
-    """phonenumbers with every compiled metadata pattern kept.
-
-    From 9.0.42 on, ``enable_pattern_cache`` does it: the seven ``re.compile`` calls on
-    metadata patterns in phonenumberutil become lookups in a dict of compiled patterns.
-    Earlier releases get the same: phonenumberutil's ``re`` is replaced by a copy of the
-    module whose ``compile`` keeps what it compiled (measured on the 1M distinct corpus:
-    9.0.41 so equipped and 9.0.43 with its own cache run within noise of each other)."""
-    module = get_backend("reference").module  # enables the pattern cache where there is one
-    if not hasattr(module, "enable_pattern_cache"):
-        import phonenumbers.phonenumberutil as util
-
-        util.re = _re_keeping_patterns()
-    return module
-
-
-def _re_keeping_patterns() -> types.ModuleType:
-    compiled: dict[tuple[Any, int], re.Pattern[Any]] = {}
-
-    def compile_kept(pattern: Any, flags: int = 0) -> re.Pattern[Any]:
-        found = compiled.get((pattern, flags))
-        if found is None:
-            found = compiled[(pattern, flags)] = re.compile(pattern, flags)
-        return found
-
-    kept = types.ModuleType("re_keeping_patterns")
-    kept.__dict__.update(re.__dict__)
-    kept.compile = compile_kept  # type: ignore[attr-defined]
-    return kept
 
 
 def fresh_phonenumbers_without_cache() -> Any:
