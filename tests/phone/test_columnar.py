@@ -259,3 +259,35 @@ def test_normalize_many_does_not_import_pandas():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["ok", "25000", "52"]
+
+
+def test_hostile_rows_among_many_get_the_same_answers_either_way(monkeypatch):
+    """Enough rows for the columnar path, with hostile ones mixed in: every row gets the
+    answer the row-by-row path gives, and nothing raises."""
+    values, regions = messy_numbers(22_000, seed=12)
+    hostile = [
+        "1" * 10_000_000,
+        "+" + "1" * 60,
+        "\x00+1 201 555 0123",
+        "+1 201 555 \ud800",
+        "(((((((((((((((((((((((((((((((((((((((((((((((((1",
+        "+" * 300,
+        "٠١٢٣٤٥٦٧٨٩",
+        "tel:+1-201-555-0123;phone-context=" + "a-" * 40 + "!",
+        None,
+        "",
+        " ",
+        "+0 201 555 0123",
+        "00",
+        "0000000000000000000000000000000000000",
+    ]
+    values = values + hostile
+    regions = regions + ["US"] * len(hostile)
+    with_columnar = normalize_many(values, regions=regions, workers=1)
+    assert with_columnar.columnar > 20_000
+    monkeypatch.setattr(bulk, "COLUMNAR_THRESHOLD", 10**9)
+    row_by_row = normalize_many(values, regions=regions, workers=1)
+    assert with_columnar.table.equals(row_by_row.table)
+    tail = with_columnar.table.slice(len(values) - len(hostile)).to_pylist()
+    assert tail[0]["reason"] == "too_long"
+    assert tail[3]["reason"] == "not_a_number"  # no UTF-8 form

@@ -22,7 +22,6 @@ it is used only with a backend that carries the same metadata release.
 from __future__ import annotations
 
 import itertools
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -46,6 +45,7 @@ from ringfence.phone._strings import (
     to_bools,
     to_ints,
 )
+from ringfence.phone.bulk import usable_cpus
 from ringfence.phone.model import NUMBER_TYPE_BY_CODE, PhoneReason
 
 # Optional "tel:" and "(", an optional "+", then digits and the separators space . - ( ).
@@ -211,7 +211,7 @@ def _answer(located: _Located, threads: int | None) -> _Answered:
     national = located.national.take(_indices(order))
     jobs = [(int(home[a]), pos[a:b], national.slice(a, b - a)) for a, b in _runs(home)]
     jobs.sort(key=lambda job: -len(job[1]))
-    workers = threads or _cpus()
+    workers = threads or usable_cpus()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         parts = list(pool.map(lambda job: _finish(*job), jobs))
     parts = [part for part in parts if len(part.pos)]
@@ -230,12 +230,6 @@ def _answer(located: _Located, threads: int | None) -> _Answered:
         np.concatenate([p.region for p in parts]),
         np.concatenate([p.type_code for p in parts]),
     )
-
-
-def _cpus() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _finish(home: int, pos: np.ndarray, national: pa.Array) -> _Answered:

@@ -152,6 +152,7 @@ def bools(values: np.ndarray) -> pa.Array:
 
 _NUMPY_TYPES = {
     pa.int8(): np.int8,
+    pa.int16(): np.int16,
     pa.int32(): np.int32,
     pa.int64(): np.int64,
 }
@@ -187,7 +188,7 @@ def to_ints(array: pa.Array, null_as: int = 0) -> np.ndarray:
     """An integer Arrow array as an int64 numpy array (null reads as ``null_as``)."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    dtype = _NUMPY_TYPES.get(array.type) or {pa.int16(): np.int16}[array.type]
+    dtype = _NUMPY_TYPES[array.type]
     n, offset = len(array), array.offset
     if n == 0:
         return np.zeros(0, np.int64)

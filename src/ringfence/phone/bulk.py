@@ -299,6 +299,13 @@ def _distinct_pairs(values: pa.Array, regions: pa.Array) -> tuple[pa.Array, pa.A
     )
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _available_memory() -> int | None:
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
@@ -313,8 +320,7 @@ def _pool_size(workers: int | None, n_pairs: int) -> int:
     if n_pairs < PARALLEL_THRESHOLD:
         return 1
     if workers is None:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        workers = cpus or 1
+        workers = usable_cpus()
         free = _available_memory()
         if free is not None:
             # A worker of the fast backend holds about 0.5 GB once it has met every region.
