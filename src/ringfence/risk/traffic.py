@@ -65,9 +65,16 @@ class TrafficCounters:
     def keys(self, number: PhoneNumber, client_ip: str | None) -> TrafficKeys:
         return traffic_keys(self.indexer, number, client_ip)
 
-    def snapshot(self, keys: TrafficKeys, day: date, baseline_days: int = 14) -> TrafficSnapshot:
+    def snapshot(
+        self,
+        keys: TrafficKeys,
+        day: date,
+        baseline_days: int = 14,
+        *,
+        connection: Connection | None = None,
+    ) -> TrafficSnapshot:
         """The tallies of ``day`` and the baselines of the ``baseline_days`` days before it,
-        in one query."""
+        in one query (in ``connection`` if given)."""
         start = day - timedelta(days=baseline_days)
         wanted = [("country", keys.country), ("block", keys.block)]
         if keys.ip is not None:
@@ -81,7 +88,10 @@ class TrafficCounters:
         query = select(C.day, C.scope, C.key, C.sent, C.verified).where(
             C.day >= start, C.day <= day, or_(*conditions)
         )
-        with self.engine.connect() as connection:
+        if connection is None:
+            with self.engine.connect() as own:
+                rows = own.execute(query).all()
+        else:
             rows = connection.execute(query).all()
         return _snapshot(rows, keys, day)
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, insert, select, update
+from sqlalchemy import Connection, Integer, Row, Table, bindparam, insert, select, update
 
 from ringfence.store.models import AuditEventRow, AuditHeadRow
 
@@ -40,24 +40,58 @@ def record_event(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append an event. ``details`` must hold no number or code in clear (masked only)."""
-    head = connection.execute(
-        update(HEAD)
-        .where(HEAD.c.id == 1)
-        .values(seq=HEAD.c.seq + 1)
-        .returning(HEAD.c.seq, HEAD.c.hash)
-    ).one()
-    values = {
-        "seq": head.seq,
-        "at": _utc(at),
-        "action": action,
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "actor": actor,
-        "details": details or {},
-    }
-    digest = entry_hash(head.hash, values)
-    connection.execute(insert(AUDIT).values(**values, prev_hash=head.hash, hash=digest))
-    connection.execute(update(HEAD).where(HEAD.c.id == 1).values(hash=digest))
+    record_events(
+        connection,
+        [
+            {
+                "at": at,
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "actor": actor,
+                "details": details,
+            }
+        ],
+    )
+
+
+# Built once: statements reused with parameters skip SQLAlchemy's construction and
+# cache-key work, which costs more than the round trip on a busy server.
+_BUMP_HEAD = (
+    update(HEAD)
+    .where(HEAD.c.id == 1)
+    .values(seq=HEAD.c.seq + bindparam("count", type_=Integer))
+    .returning(HEAD.c.seq, HEAD.c.hash)
+)
+_SET_HEAD_HASH = update(HEAD).where(HEAD.c.id == 1).values(hash=bindparam("digest"))
+_INSERT = insert(AUDIT)
+
+
+def record_events(connection: Connection, events: Sequence[Mapping[str, Any]]) -> None:
+    """Append several events (each with ``at``, ``action``, ``subject_type``,
+    ``subject_id`` and optionally ``actor`` and ``details``), in order, with one update of
+    the head: the head's row lock is what serializes appends, so a transaction appends its
+    events together, last, just before it commits."""
+    if not events:
+        return
+    head = connection.execute(_BUMP_HEAD, {"count": len(events)}).one()
+    seq, digest = head.seq - len(events), bytes(head.hash)
+    rows = []
+    for event in events:
+        seq += 1
+        values = {
+            "seq": seq,
+            "at": _utc(event["at"]),
+            "action": event["action"],
+            "subject_type": event["subject_type"],
+            "subject_id": event["subject_id"],
+            "actor": event.get("actor"),
+            "details": event.get("details") or {},
+        }
+        previous, digest = digest, entry_hash(digest, values)
+        rows.append({**values, "prev_hash": previous, "hash": digest})
+    connection.execute(_INSERT, rows)
+    connection.execute(_SET_HEAD_HASH, {"digest": digest})
 
 
 def entry_hash(prev_hash: bytes, values: Mapping[str, Any]) -> bytes:

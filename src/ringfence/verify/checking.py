@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 
 from ringfence.phone import PhoneNumber, normalize
 from ringfence.verify import records
@@ -29,51 +29,64 @@ class CheckOperations(ServiceCore):
                 verification approves once, and then is gone (as in Twilio Verify).
             AccountLocked: the account had too many wrong codes.
         """
-        row = self._load(verification_id)
         now = self.clock.now()
-        status = self._settle(row, now)
+        with self._transaction() as connection:
+            row, status = self._checked(connection, verification_id, str(code), now)
+        return self._view(row, status)
+
+    def _checked(
+        self, connection: Connection, verification_id: str, code: str, now: datetime
+    ) -> tuple[Row[Any], Status]:
+        """Check in ``connection``'s transaction; the row to show and its status."""
+        row = self._load(connection, verification_id)
+        status = self._settle(connection, row, now)
         if status is Status.APPROVED:
             raise VerificationNotFound()
         if status is not Status.PENDING:
-            return self._view(row, status)
-        self._refuse_locked(row.account_id, now)
-        if self._hasher.matches(str(code), row.id, row.code_hash, row.code_key_version):
-            with self._transaction() as connection:
-                approved = records.approve(
-                    connection, row.id, row.code_hash, self.policy.max_checks, now
-                )
-                if approved is not None:
-                    if row.account_id is not None:
-                        records.reset_account(connection, row.account_id)
-                    if row.traffic:
-                        # counted on the day the code went out, to balance that day's sends
-                        sent_on = aware(row.last_sent_at, now).astimezone(UTC).date()
-                        self.traffic.count(connection, row.traffic, sent_on, verified=1)
-                    self._record(connection, "verification.approved", row.id, now, {})
+            return row, status
+        self._refuse_locked(connection, row.account_id, now)
+        if self._hasher.matches(code, row.id, row.code_hash, row.code_key_version):
+            approved = self._approve(connection, row, now)
             if approved is not None:
-                return self._view(approved, Status.APPROVED)
+                return approved, Status.APPROVED
             # another check won the race, or a resend replaced the code: a wrong code now
-        return self._fail(row, now)
-
-    def _fail(self, row: Row[Any], now: datetime) -> Verification:
-        with self._transaction() as connection:
-            counted = records.count_failure(connection, row.id, self.policy.max_checks, now)
-            if counted is not None:
-                if row.account_id is not None:
-                    records.add_account_failure(
-                        connection,
-                        row.account_id,
-                        self.policy.max_account_failures,
-                        now + self.policy.account_lock,
-                    )
-                self._record(connection, "verification.check_failed", row.id, now, {})
+        counted = self._fail(connection, row, now)
         if counted is not None:
-            return self._view(counted, Status(counted.status))
-        current = self.get(row.id)
-        if current.status is Status.APPROVED:
+            return counted, Status(counted.status)
+        current = self._load(connection, row.id)
+        status = self._settle(connection, current, now)
+        if status is Status.APPROVED:
             # another check approved it meanwhile: this one must not read as approved
             raise VerificationNotFound()
-        return current
+        return current, status
+
+    def _approve(self, connection: Connection, row: Row[Any], now: datetime) -> Row[Any] | None:
+        approved = records.approve(connection, row.id, row.code_hash, self.policy.max_checks, now)
+        if approved is None:
+            return None
+        if row.account_id is not None:
+            records.reset_account(connection, row.account_id)
+        if row.traffic:
+            # counted on the day the code went out, to balance that day's sends
+            sent_on = aware(row.last_sent_at, now).astimezone(UTC).date()
+            self.traffic.count(connection, row.traffic, sent_on, verified=1)
+        self._record(connection, "verification.approved", row.id, now, {})
+        return approved
+
+    def _fail(self, connection: Connection, row: Row[Any], now: datetime) -> Row[Any] | None:
+        """Count a wrong code; ``None`` when the verification was no longer live."""
+        counted = records.count_failure(connection, row.id, self.policy.max_checks, now)
+        if counted is None:
+            return None
+        if row.account_id is not None:
+            records.add_account_failure(
+                connection,
+                row.account_id,
+                self.policy.max_account_failures,
+                now + self.policy.account_lock,
+            )
+        self._record(connection, "verification.check_failed", row.id, now, {})
+        return counted
 
     def check_latest(
         self,
@@ -98,9 +111,9 @@ class CheckOperations(ServiceCore):
 
     def cancel(self, verification_id: str) -> Verification:
         """Cancel a pending verification (a final status is returned unchanged)."""
-        row = self._load(verification_id)
         now = self.clock.now()
         with self._transaction() as connection:
+            row = self._load(connection, verification_id)
             if records.finish(connection, row.id, Status.CANCELED, now):
                 self._record(connection, "verification.canceled", row.id, now, {})
         return self.get(row.id)

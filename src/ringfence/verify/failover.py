@@ -27,7 +27,7 @@ class FailoverOperations(ServiceCore):
         """Send a new code for ``verification_id`` through the channels after
         ``failed_channel``; ``False`` when there is none, or the verification is no longer
         pending, or its sends are used up."""
-        row = self._load(verification_id)
+        row = self._fetch(verification_id)
         now = self.clock.now()
         remaining = self._after(failed_channel)
         if not remaining or not self._may_resend(row, now):

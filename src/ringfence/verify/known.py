@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, bindparam, select
 
 from ringfence.crypto import BlindIndexer, Keyring
 from ringfence.phone import PhoneNumber
@@ -14,19 +14,32 @@ from ringfence.store.models import PhoneRow
 PHONES = cast(Table, PhoneRow.__table__)
 
 
-def contact_numbers(engine: Engine, keyring: Keyring) -> Callable[[PhoneNumber], bool]:
+class ContactNumbers:
     """A ``known_number`` for :class:`VerificationService`: true when an active contact
     point of the contact store has the number (under any key version)."""
-    indexer = BlindIndexer(keyring)
 
-    def known(number: PhoneNumber) -> bool:
-        indexes = indexer.exact_all_versions(number.e164)
-        query = (
+    def __init__(self, engine: Engine, keyring: Keyring) -> None:
+        self.engine = engine
+        self._indexer = BlindIndexer(keyring)
+        self._query = (
             select(PHONES.c.id)
-            .where(PHONES.c.exact_index.in_(indexes), PHONES.c.status == "active")
+            .where(
+                PHONES.c.exact_index.in_(bindparam("indexes", expanding=True)),
+                PHONES.c.status == "active",
+            )
             .limit(1)
         )
-        with engine.connect() as connection:
-            return connection.execute(query).first() is not None
 
-    return known
+    def __call__(self, number: PhoneNumber) -> bool:
+        with self.engine.connect() as connection:
+            return self.within(connection, number)
+
+    def within(self, connection: Connection, number: PhoneNumber) -> bool:
+        """The same answer, read in ``connection`` (a connection to :attr:`engine`)."""
+        indexes = self._indexer.exact_all_versions(number.e164)
+        return connection.execute(self._query, {"indexes": indexes}).first() is not None
+
+
+def contact_numbers(engine: Engine, keyring: Keyring) -> Callable[[PhoneNumber], bool]:
+    """A :class:`ContactNumbers` over ``engine``."""
+    return ContactNumbers(engine, keyring)

@@ -23,7 +23,6 @@ from ringfence.risk import RiskAction, RiskContext, RiskDecision, RiskGate
 from ringfence.risk.traffic import TrafficCounters, TrafficKeys
 from ringfence.settings import Settings, load_settings
 from ringfence.store import make_engine, upgrade
-from ringfence.store.audit import record_event
 from ringfence.verify import deliveries, records
 from ringfence.verify.base import Event
 from ringfence.verify.bindings import phone_history
@@ -39,6 +38,7 @@ from ringfence.verify.codes import new_code, new_verification_id
 from ringfence.verify.email import SmtpEmailSender, smtp_from_env
 from ringfence.verify.errors import RiskDenied, TooManyRequests
 from ringfence.verify.failover import FailoverOperations
+from ringfence.verify.known import ContactNumbers
 from ringfence.verify.model import Channel, Purpose, Status, Verification
 from ringfence.verify.policy import DEFAULT_POLICY, VerificationPolicy
 from ringfence.verify.ratelimit import RateLimiter
@@ -223,29 +223,32 @@ class VerificationService(CheckOperations, FailoverOperations):
         channel, purpose = Channel(channel), Purpose(purpose)
         number = to if isinstance(to, PhoneNumber) else normalize(to, region)
         now = self.clock.now()
-        self._refuse_locked(account_id, now)
         request = _Request(account_id, client_ip, client_country, user_agent, device_token)
-        known = self._known(number, purpose)
-        assessed = self._assess(number, channel, purpose, request, known, now)
-        if self.limiter is not None:
-            self.limiter.hit(rate_keys(self._indexer, number, account_id, client_ip))
-        to_index = self._indexer.exact(number.e164)
-        with self.engine.connect() as connection:
-            live = records.latest_pending(connection, to_index, purpose.value, now)
-        simulated = purpose is Purpose.RECOVERY and known is False
         code = new_code(self.policy.code_length)
         body, language = self._compose(code, channel, locale)
-        if live is not None and live.account_id == account_id and live.channel == channel.value:
-            row = self._resend(live, code, now)
-            simulated = live.simulated
-        else:
-            new = _New(number, to_index, channel, purpose, locale, account_id, code, simulated)
-            row = self._create(new, assessed.traffic, now)
+        # One transaction for every read and write: a pooled connection, a BEGIN and a
+        # COMMIT per request instead of one per step.
+        with self._transaction() as connection:
+            self._refuse_locked(connection, account_id, now)
+            known = self._known(connection, number, purpose)
+            assessed = self._assess(connection, number, channel, purpose, request, known, now)
+            if self.limiter is not None:
+                self.limiter.hit(rate_keys(self._indexer, number, account_id, client_ip))
+            to_index = self._indexer.exact(number.e164)
+            live = records.latest_pending(connection, to_index, purpose.value, now)
+            simulated = purpose is Purpose.RECOVERY and known is False
+            if live is not None and live.account_id == account_id and live.channel == channel.value:
+                row = self._resend(connection, live, code, now)
+                simulated = live.simulated
+            else:
+                new = _New(number, to_index, channel, purpose, locale, account_id, code, simulated)
+                row = self._create(connection, new, assessed.traffic, now)
         message = None if simulated else OutgoingMessage(number, body, channel, row.id, language)
         return Started(self._view(row, Status.PENDING), message, assessed.decision)
 
     def _assess(
         self,
+        connection: Connection,
         number: PhoneNumber,
         channel: Channel,
         purpose: Purpose,
@@ -260,11 +263,10 @@ class VerificationService(CheckOperations, FailoverOperations):
         account_id = request.account_id
         keys = self.traffic.keys(number, request.client_ip)
         baseline_days = self.risk.deps.policy.pumping.baseline_days
-        traffic = self.traffic.snapshot(keys, _day(now), baseline_days)
-        with self.engine.connect() as connection:
-            added_at, holders = phone_history(
-                connection, self._indexer.exact_all_versions(number.e164), account_id
-            )
+        traffic = self.traffic.snapshot(keys, _day(now), baseline_days, connection=connection)
+        added_at, holders = phone_history(
+            connection, self._indexer.exact_all_versions(number.e164), account_id
+        )
         context = RiskContext(
             action=purpose.value,
             phone=number,
@@ -280,24 +282,23 @@ class VerificationService(CheckOperations, FailoverOperations):
             device_token=request.device_token,
         )
         decision = self.risk.assess(context)
-        explained = decision.to_dict()
-        with self._transaction() as connection:
-            record_event(
-                connection,
-                at=now,
-                action="risk.decision",
-                subject_type="phone",
-                subject_id=self._indexer.exact(number.e164).hex(),
-                details={"purpose": purpose.value, **explained},
-            )
-            if decision.action is RiskAction.DENY:
-                self.traffic.count(connection, keys.pairs(), _day(now), blocked=1)
+        self._record_private(
+            connection,
+            {
+                "at": now,
+                "action": "risk.decision",
+                "subject_type": "phone",
+                "subject_id": self._indexer.exact(number.e164).hex(),
+                "details": {"purpose": purpose.value, **decision.to_dict()},
+            },
+        )
         if decision.action is RiskAction.DENY:
+            self.traffic.count(connection, keys.pairs(), _day(now), blocked=1)
             denying = next(r for r in decision.reasons if r.action is RiskAction.DENY)
             raise RiskDenied(decision, denying.code)
         return _Assessed(decision, keys)
 
-    def _known(self, number: PhoneNumber, purpose: Purpose) -> bool | None:
+    def _known(self, connection: Connection, number: PhoneNumber, purpose: Purpose) -> bool | None:
         """Whether a contact holds the number, where it matters: a recovery to an unknown
         number is simulated, and the risk policy may challenge numbers new to the system.
         ``None``: not asked."""
@@ -306,7 +307,12 @@ class VerificationService(CheckOperations, FailoverOperations):
         asked = purpose is Purpose.RECOVERY or (
             self.risk is not None and purpose.value in self.risk.deps.policy.new_number_for
         )
-        return self.known_number(number) if asked else None
+        if not asked:
+            return None
+        known = self.known_number
+        if isinstance(known, ContactNumbers) and known.engine is self.engine:
+            return known.within(connection, number)  # same store: no second connection
+        return known(number)
 
     def dispatch(self, started: Started) -> None:
         """Deliver the message of a started verification through the channels in order."""
@@ -351,7 +357,9 @@ class VerificationService(CheckOperations, FailoverOperations):
         log.warning("no channel delivered the message of verification %s", verification_id)
         self._audit("verification.delivery_failed", verification_id, {})
 
-    def _create(self, new: _New, traffic: TrafficKeys | None, now: datetime) -> Any:
+    def _create(
+        self, connection: Connection, new: _New, traffic: TrafficKeys | None, now: datetime
+    ) -> Any:
         number, channel, purpose, code = new.number, new.channel, new.purpose, new.code
         verification_id = new_verification_id()
         values: dict[str, Any] = {
@@ -378,19 +386,20 @@ class VerificationService(CheckOperations, FailoverOperations):
             "last_sent_at": now,
             "updated_at": now,
         }
-        with self._transaction() as connection:
-            records.insert_verification(connection, values)
-            self._count_send(connection, values["traffic"], new.simulated, now)
-            self._record(
-                connection,
-                "verification.created",
-                verification_id,
-                now,
-                {"channel": channel.value, "purpose": purpose.value, "to": number.masked()},
-            )
+        records.insert_verification(connection, values)
+        # the counters' rows are shared by every send to a country: updated last, so their
+        # row locks are held only until the commit
+        self._count_send(connection, values["traffic"], new.simulated, now)
+        self._record(
+            connection,
+            "verification.created",
+            verification_id,
+            now,
+            {"channel": channel.value, "purpose": purpose.value, "to": number.masked()},
+        )
         return SimpleNamespace(**values)
 
-    def _resend(self, live: Row[Any], code: str, now: datetime) -> Row[Any]:
+    def _resend(self, connection: Connection, live: Row[Any], code: str, now: datetime) -> Row[Any]:
         if live.sends >= self.policy.max_sends:
             raise TooManyRequests(
                 "no more codes for this verification",
@@ -405,16 +414,13 @@ class VerificationService(CheckOperations, FailoverOperations):
                 reason="resend_cooldown",
             )
         code_hash = self._hasher.hash(code, live.id)
-        with self._transaction() as connection:
-            row = records.record_resend(
-                connection, live, code_hash, self._hasher.current_version, now
+        row = records.record_resend(connection, live, code_hash, self._hasher.current_version, now)
+        if row is None:
+            raise TooManyRequests(
+                "a code was sent moments ago", retry_after=1, reason="resend_cooldown"
             )
-            if row is None:
-                raise TooManyRequests(
-                    "a code was sent moments ago", retry_after=1, reason="resend_cooldown"
-                )
-            self._record(connection, "verification.resent", live.id, now, {"send": live.sends + 1})
-            self._count_send(connection, live.traffic, live.simulated, now)
+        self._record(connection, "verification.resent", live.id, now, {"send": live.sends + 1})
+        self._count_send(connection, live.traffic, live.simulated, now)
         return row
 
     def _count_send(
