@@ -97,3 +97,52 @@ def test_unreachable_redis_fails_closed() -> None:
 def test_bad_configuration_is_a_clear_error(uri: str, overrides: dict[str, str]) -> None:
     with pytest.raises(ConfigurationError):
         RateLimiter(uri, overrides)
+
+
+def test_parallel_requests_never_exceed_a_limit(limits_storage) -> None:
+    # On Redis every limit of a request is tested and counted in one atomic script (two
+    # limiters share the storage); in memory one limiter's threads take turns. Of 40
+    # simultaneous requests exactly 5 pass, and the refused ones count nowhere (the ip
+    # limit still has room for exactly 5 more).
+    from concurrent.futures import ThreadPoolExecutor
+
+    prefix = f"rftest-{uuid.uuid4().hex}"
+    options = {"destination": "5/minute", "ip": "10/minute"}
+    shared = 1 if limits_storage.startswith("memory") else 2
+    limiters = [RateLimiter(limits_storage, options, key_prefix=prefix) for _ in range(shared)]
+
+    def attempt(index: int) -> bool:
+        try:
+            limiters[index % shared].hit(RateKeys(destination="d", ip="shared"))
+        except TooManyRequests:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        passed = sum(pool.map(attempt, range(40)))
+    assert passed == 5
+    for number in range(5):
+        limiters[0].hit(RateKeys(destination=f"other-{number}", ip="shared"))
+    with pytest.raises(TooManyRequests) as refused:
+        limiters[0].hit(RateKeys(destination="other-5", ip="shared"))
+    assert refused.value.reason == "rate_limited_ip"
+
+
+def test_windows_are_the_ones_limits_reads(limits_storage) -> None:
+    # The counts live where `limits` keeps them: its own strategy reports what we counted.
+    from limits import parse
+    from limits.strategies import MovingWindowRateLimiter
+
+    prefix = f"rftest-{uuid.uuid4().hex}"
+    rate = RateLimiter(limits_storage, {"ip": "4/minute;6/hour"}, key_prefix=prefix)
+    for _ in range(3):
+        rate.hit(RateKeys(ip="seen"))
+    strategy = rate._limiter
+    assert isinstance(strategy, MovingWindowRateLimiter)
+    assert strategy.get_window_stats(parse("4/minute"), "ip", "seen").remaining == 1
+    assert strategy.get_window_stats(parse("6/hour"), "ip", "seen").remaining == 3
+    rate.hit(RateKeys(ip="seen"))
+    with pytest.raises(TooManyRequests) as refused:
+        rate.hit(RateKeys(ip="seen"))
+    assert 1 <= refused.value.retry_after <= 60
+    assert strategy.get_window_stats(parse("6/hour"), "ip", "seen").remaining == 2

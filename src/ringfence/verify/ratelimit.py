@@ -9,6 +9,7 @@ Keys for numbers and blocks are blind-index digests, so no number reaches the st
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
-from limits.storage import storage_from_string
+from limits.storage import RedisClusterStorage, RedisStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from ringfence.errors import ConfigurationError, MissingDependency
@@ -33,6 +34,27 @@ DEFAULT_LIMITS: dict[str, str] = {
     "global": "100/second",
 }
 SCOPES = tuple(DEFAULT_LIMITS)
+
+# Every limit of a request, tested and then counted in one atomic round trip, on the lists
+# `limits` keeps for its moving windows (the same keys and the same test as its own
+# acquire script, so `limits` reads, resets and reports these windows as its own). The
+# library counts one limit per call: a request under ten limits would cost twenty round
+# trips. Returns 0 when counted, else the 1-based position of the first refusing limit.
+_ACQUIRE_ALL = """
+local now = tonumber(ARGV[1])
+for i = 1, #KEYS do
+    local entry = redis.call('lindex', KEYS[i], tonumber(ARGV[2 * i]) - 1)
+    if entry and tonumber(entry) >= now - tonumber(ARGV[2 * i + 1]) then
+        return i
+    end
+end
+for i = 1, #KEYS do
+    redis.call('lpush', KEYS[i], now)
+    redis.call('ltrim', KEYS[i], 0, tonumber(ARGV[2 * i]) - 1)
+    redis.call('expire', KEYS[i], tonumber(ARGV[2 * i + 1]))
+end
+return 0
+"""
 
 
 @dataclass(frozen=True)
@@ -80,6 +102,13 @@ class RateLimiter:
             ) from None
         self._limiter = MovingWindowRateLimiter(storage)
         self._items = self._parse({**DEFAULT_LIMITS, **(overrides or {})})
+        # Redis on one node (or a Sentinel-managed primary): one script may touch every
+        # key. A cluster spreads keys over nodes, so it gets `limits`' call per limit.
+        self._lock = threading.Lock()
+        self._redis: RedisStorage | None = None
+        if isinstance(storage, RedisStorage) and not isinstance(storage, RedisClusterStorage):
+            self._redis = storage
+            self._acquire_all = storage.get_connection().register_script(_ACQUIRE_ALL.encode())
 
     @staticmethod
     def _parse(limits: Mapping[str, str]) -> dict[str, list[RateLimitItem]]:
@@ -112,16 +141,39 @@ class RateLimiter:
             if (key := keys.for_scope(scope)) is not None
             for item in self._items[scope]
         ]
-        for scope, item, key in checks:
-            if not self._limiter.test(item, scope, key):
-                reset = self._limiter.get_window_stats(item, scope, key).reset_time
-                raise TooManyRequests(
-                    f"too many verification requests ({scope} limit {item})",
-                    retry_after=math.ceil(reset - time.time()),
-                    reason=f"rate_limited_{scope}",
-                )
-        for scope, item, key in checks:
-            self._limiter.hit(item, scope, key)
+        if self._redis is not None:
+            refused = self._acquire_on_redis(self._redis, checks)
+            if refused:
+                self._refuse(*checks[refused - 1])
+            return
+        # Test all, then count all: the lock makes the pair atomic among this process's
+        # threads (a server's worker threads share one memory storage).
+        with self._lock:
+            for scope, item, key in checks:
+                if not self._limiter.test(item, scope, key):
+                    self._refuse(scope, item, key)
+            for scope, item, key in checks:
+                self._limiter.hit(item, scope, key)
+
+    def _acquire_on_redis(
+        self, storage: RedisStorage, checks: list[tuple[str, RateLimitItem, str]]
+    ) -> int:
+        keys = [storage.prefixed_key(item.key_for(scope, key)) for scope, item, key in checks]
+        args: list[float | int] = [time.time()]
+        for _scope, item, _key in checks:
+            args += [item.amount, item.get_expiry()]
+        try:
+            return int(self._acquire_all(keys=keys, args=args))
+        except storage.base_exceptions as exc:
+            raise StorageError(exc) from exc
+
+    def _refuse(self, scope: str, item: RateLimitItem, key: str) -> None:
+        reset = self._limiter.get_window_stats(item, scope, key).reset_time
+        raise TooManyRequests(
+            f"too many verification requests ({scope} limit {item})",
+            retry_after=math.ceil(reset - time.time()),
+            reason=f"rate_limited_{scope}",
+        )
 
     def reset(self) -> None:
         """Forget every count (tests, and operators after an incident)."""
