@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, and_, func, or_, select
+from sqlalchemy import Connection, Engine, Select, Table, and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ringfence.crypto import BlindIndexer
@@ -26,6 +26,46 @@ from ringfence.store.models import TrafficCounterRow
 COUNTERS = cast(Table, TrafficCounterRow.__table__)
 C = COUNTERS.c
 NON_GEOGRAPHIC = "001"
+
+
+def _snapshot_query(with_ip: bool) -> Select[Any]:
+    day = bindparam("day", type_=C.day.type)
+    wanted = [
+        and_(C.scope == "country", C.key == bindparam("country")),
+        and_(C.scope == "block", C.key == bindparam("block")),
+    ]
+    if with_ip:
+        wanted += [
+            and_(C.scope == "ip", C.key == bindparam("ip")),
+            and_(
+                C.scope == "ip_country",
+                C.key >= bindparam("ip_from"),
+                C.key < bindparam("ip_to"),
+                C.day == day,
+            ),
+        ]
+    return select(C.day, C.scope, C.key, C.sent, C.verified).where(
+        C.day >= bindparam("start", type_=C.day.type), C.day <= day, or_(*wanted)
+    )
+
+
+def _upsert(dialect: Any) -> Any:
+    statement = dialect.insert(COUNTERS)
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["scope", "key", "day"],
+        set_={
+            "sent": C.sent + excluded.sent,
+            "verified": C.verified + excluded.verified,
+            "blocked": C.blocked + excluded.blocked,
+        },
+    )
+
+
+# Built once: reused statements skip SQLAlchemy's construction and cache-key work.
+_SNAPSHOT = _snapshot_query(with_ip=False)
+_SNAPSHOT_WITH_IP = _snapshot_query(with_ip=True)
+_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
 
 
 @dataclass(frozen=True)
@@ -75,24 +115,21 @@ class TrafficCounters:
     ) -> TrafficSnapshot:
         """The tallies of ``day`` and the baselines of the ``baseline_days`` days before it,
         in one query (in ``connection`` if given)."""
-        start = day - timedelta(days=baseline_days)
-        wanted = [("country", keys.country), ("block", keys.block)]
+        parameters = {
+            "start": day - timedelta(days=baseline_days),
+            "day": day,
+            "country": keys.country,
+            "block": keys.block,
+        }
+        query = _SNAPSHOT
         if keys.ip is not None:
-            wanted.append(("ip", keys.ip))
-        conditions = [and_(C.scope == s, C.key == k) for s, k in wanted]
-        if keys.ip is not None:
-            prefix = keys.ip + ":"
-            conditions.append(
-                and_(C.scope == "ip_country", C.key >= prefix, C.key < keys.ip + ";", C.day == day)
-            )
-        query = select(C.day, C.scope, C.key, C.sent, C.verified).where(
-            C.day >= start, C.day <= day, or_(*conditions)
-        )
+            query = _SNAPSHOT_WITH_IP
+            parameters |= {"ip": keys.ip, "ip_from": keys.ip + ":", "ip_to": keys.ip + ";"}
         if connection is None:
             with self.engine.connect() as own:
-                rows = own.execute(query).all()
+                rows = own.execute(query, parameters).all()
         else:
-            rows = connection.execute(query).all()
+            rows = connection.execute(query, parameters).all()
         return _snapshot(rows, keys, day)
 
     def count(
@@ -119,20 +156,7 @@ class TrafficCounters:
         ]
         if not rows:
             return
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(COUNTERS)
-        excluded = statement.excluded
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["scope", "key", "day"],
-                set_={
-                    "sent": C.sent + excluded.sent,
-                    "verified": C.verified + excluded.verified,
-                    "blocked": C.blocked + excluded.blocked,
-                },
-            ),
-            rows,
-        )
+        connection.execute(_UPSERT[connection.dialect.name], rows)
 
     def conversion(self, since: date, until: date, scope: str = "country") -> list[Conversion]:
         """Sent, verified, refused and the conversion rate per ``country`` or ``prefix``

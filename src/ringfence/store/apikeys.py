@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Engine, Table, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, insert, select, update
 
 from ringfence.clock import Clock, system_clock
 from ringfence.compliance.roles import Principal
@@ -17,6 +17,9 @@ from ringfence.store.audit import record_event
 from ringfence.store.models import ApiKeyRow
 
 API_KEYS = cast(Table, ApiKeyRow.__table__)
+_LIVE_KEY = select(API_KEYS).where(  # built once: every API request runs it
+    API_KEYS.c.key_hash == bindparam("digest"), API_KEYS.c.revoked_at.is_(None)
+)
 # Roles (see ringfence.compliance.roles); the earlier scope names still work.
 SCOPES = ("admin", "agent", "analyst", "service", "verify", "contacts", "analytics")
 
@@ -91,11 +94,7 @@ def authenticate(engine: Engine, key: str) -> ApiKeyInfo | None:
     if not key or len(key) > 100:
         return None
     with engine.connect() as connection:
-        row = connection.execute(
-            select(API_KEYS).where(
-                API_KEYS.c.key_hash == api_key_digest(key), API_KEYS.c.revoked_at.is_(None)
-            )
-        ).first()
+        row = connection.execute(_LIVE_KEY, {"digest": api_key_digest(key)}).first()
     if row is None:
         return None
     return ApiKeyInfo(

@@ -90,7 +90,7 @@ def record_events(connection: Connection, events: Sequence[Mapping[str, Any]]) -
         }
         previous, digest = digest, entry_hash(digest, values)
         rows.append({**values, "prev_hash": previous, "hash": digest})
-    connection.execute(_INSERT, rows)
+    connection.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
     connection.execute(_SET_HEAD_HASH, {"digest": digest})
 
 

@@ -5,11 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 
 from ringfence.store.models import AccountContactRow
 
 CONTACTS = cast(Table, AccountContactRow.__table__)
+
+
+_LIVE = (
+    CONTACTS.c.kind == "phone",
+    CONTACTS.c.exact_index.in_(bindparam("indexes", expanding=True)),
+    CONTACTS.c.unbound_at.is_(None),
+)
+# Built once, run with parameters.
+_HOLDERS = select(func.count(func.distinct(CONTACTS.c.account_id))).where(*_LIVE)
+_ADDED_AT = select(func.min(CONTACTS.c.bound_at)).where(
+    *_LIVE, CONTACTS.c.account_id == bindparam("account")
+)
 
 
 def phone_history(
@@ -17,17 +29,9 @@ def phone_history(
 ) -> tuple[datetime | None, int]:
     """When ``account_id`` bound the number (``None``: it did not), and how many accounts
     hold it now. ``indexes`` are its exact blind indexes under every key version."""
-    live = (
-        CONTACTS.c.kind == "phone",
-        CONTACTS.c.exact_index.in_(indexes),
-        CONTACTS.c.unbound_at.is_(None),
-    )
-    holders = connection.execute(
-        select(func.count(func.distinct(CONTACTS.c.account_id))).where(*live)
-    ).scalar_one()
+    holders = connection.execute(_HOLDERS, {"indexes": indexes}).scalar_one()
     added_at = None
     if account_id is not None:
-        added_at = connection.execute(
-            select(func.min(CONTACTS.c.bound_at)).where(*live, CONTACTS.c.account_id == account_id)
-        ).scalar()
+        parameters = {"indexes": indexes, "account": account_id}
+        added_at = connection.execute(_ADDED_AT, parameters).scalar()
     return added_at, int(holders)

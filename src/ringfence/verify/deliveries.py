@@ -13,6 +13,7 @@ from ringfence.store.audit import record_event
 from ringfence.store.models import DeliveryRow
 
 DELIVERIES = cast(Table, DeliveryRow.__table__)
+_INSERT = insert(DELIVERIES)  # built once, run with parameters
 
 # Provider statuses, folded into four: accepted (queued), sent, delivered, failed.
 STATUS_OF = {
@@ -38,16 +39,15 @@ def record_sent(
     provider_id: str | None,
     at: datetime,
 ) -> None:
-    connection.execute(
-        insert(DELIVERIES).values(
-            verification_id=verification_id,
-            channel=channel,
-            provider_id=provider_id,
-            status="accepted",
-            created_at=at,
-            updated_at=at,
-        )
-    )
+    values = {
+        "verification_id": verification_id,
+        "channel": channel,
+        "provider_id": provider_id,
+        "status": "accepted",
+        "created_at": at,
+        "updated_at": at,
+    }
+    connection.execute(_INSERT, values)
 
 
 @dataclass(frozen=True)
