@@ -56,6 +56,32 @@ def test_keys_hide_numbers_and_addresses(keyring) -> None:  # type: ignore[no-un
     assert [scope for scope, _ in same_block.pairs()] == ["country", "prefix", "block"]
 
 
+def test_a_counter_spread_over_shards_reads_as_one(counters) -> None:  # type: ignore[no-untyped-def]
+    # Each count lands on one of SHARDS rows at random (so concurrent sends to a country do
+    # not queue on one row lock); snapshot and conversion read their sums.
+    keys = counters.keys(normalize("+33612345678"), "203.0.113.7")
+    with counters.engine.begin() as connection:
+        for _ in range(60):
+            counters.count(connection, keys.pairs(), DAY, sent=1)
+        for _ in range(25):
+            counters.count(connection, keys.pairs(), DAY, verified=1)
+        counters.count(connection, keys.pairs(), DAY - timedelta(days=1), verified=7)
+    with counters.engine.connect() as connection:
+        shards = connection.execute(
+            select(TrafficCounterRow.shard).where(
+                TrafficCounterRow.scope == "country", TrafficCounterRow.day == DAY
+            )
+        ).all()
+    assert len(shards) > 1
+    snapshot = counters.snapshot(keys, DAY)
+    assert (snapshot.country.sent, snapshot.country.verified) == (60, 25)
+    assert (snapshot.block.sent, snapshot.block.verified) == (60, 25)
+    assert snapshot.ip is not None and snapshot.ip.sent == 60
+    assert snapshot.country_baseline == 7 and snapshot.ip_countries == 1
+    (france,) = counters.conversion(DAY, DAY)
+    assert (france.key, france.sent, france.verified) == ("FR", 60, 25)
+
+
 def test_counts_snapshot_and_baseline(counters) -> None:  # type: ignore[no-untyped-def]
     keys = counters.keys(normalize("+33612345678"), "203.0.113.7")
     with counters.engine.begin() as connection:

@@ -9,6 +9,7 @@ destination code (``+33 6``), the ladder's level below the country.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -26,6 +27,9 @@ from ringfence.store.models import TrafficCounterRow
 COUNTERS = cast(Table, TrafficCounterRow.__table__)
 C = COUNTERS.c
 NON_GEOGRAPHIC = "001"
+# Rows per counter: a send adds to one of them at random, so that concurrent sends to one
+# country rarely wait on each other's row lock; readers sum them.
+SHARDS = 16
 
 
 def _snapshot_query(with_ip: bool) -> Select[Any]:
@@ -44,8 +48,11 @@ def _snapshot_query(with_ip: bool) -> Select[Any]:
                 C.day == day,
             ),
         ]
-    return select(C.day, C.scope, C.key, C.sent, C.verified).where(
-        C.day >= bindparam("start", type_=C.day.type), C.day <= day, or_(*wanted)
+    return (
+        select(C.day, C.scope, C.key, func.sum(C.sent).label("sent"))
+        .add_columns(func.sum(C.verified).label("verified"))
+        .where(C.day >= bindparam("start", type_=C.day.type), C.day <= day, or_(*wanted))
+        .group_by(C.day, C.scope, C.key)
     )
 
 
@@ -53,7 +60,7 @@ def _upsert(dialect: Any) -> Any:
     statement = dialect.insert(COUNTERS)
     excluded = statement.excluded
     return statement.on_conflict_do_update(
-        index_elements=["scope", "key", "day"],
+        index_elements=["scope", "key", "day", "shard"],
         set_={
             "sent": C.sent + excluded.sent,
             "verified": C.verified + excluded.verified,
@@ -142,10 +149,13 @@ class TrafficCounters:
         verified: int = 0,
         blocked: int = 0,
     ) -> None:
-        """Add to the counters of ``pairs`` on ``day`` (one upsert for all of them)."""
+        """Add to the counters of ``pairs`` on ``day`` (one upsert for all of them, on one
+        shard picked at random)."""
+        shard = random.randrange(SHARDS)  # noqa: S311 (spreads lock contention; no secret)
         rows = [
             {
                 "day": day,
+                "shard": shard,
                 "scope": scope,
                 "key": key,
                 "sent": sent,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     UniqueConstraint,
     Uuid,
@@ -333,10 +334,14 @@ class TrafficCounterRow(Base):
 
     __tablename__ = "traffic_counters"
 
-    # Key order (scope, key, day): a lookup reads one counter's days off the primary key.
+    # Key order (scope, key, day, shard): a lookup reads one counter's days off the primary
+    # key. A counter is split over a few shard rows, summed on reading: every send to a
+    # country adds to that country's counter, and one row would make all of them wait for
+    # each other's row lock until commit.
     scope: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="0")
     sent: Mapped[int] = mapped_column(Integer, default=0)
     verified: Mapped[int] = mapped_column(Integer, default=0)
     blocked: Mapped[int] = mapped_column(Integer, default=0)
