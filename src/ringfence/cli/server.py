@@ -34,7 +34,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the HTTP API (OpenAPI document at /openapi.json) and the dashboard (at /)."""
-    import uvicorn
+    from ringfence.api import serving
 
     if demo:
         if db:
@@ -49,9 +49,8 @@ def serve(
     settings = load_settings()
     upgrade(make_engine(settings.database_url))  # once, before the workers start
     load_keyring(settings)  # a missing or bad key fails here, not in every worker
-    uvicorn.run(
+    serving.run(
         "ringfence.api:app_from_env",
-        factory=True,
         host=host,
         port=port,
         workers=workers,
