@@ -6,7 +6,9 @@ with N concurrent clients for a fixed time: POST /v1/verifications, wait for the
 by the server's Twilio channel to a fake Twilio served here, which reads the code), then
 POST /v1/verifications/{id}/check. It reports flows/s, p50 and p99 of the flow and of each
 request, and errors, side by side with a bare FastAPI endpoint (GET /healthz) on the same
-server and the same number of clients.
+server and the same number of clients. The skeleton run (benchmarks/verify_skeleton.py)
+drives the same flows against the same HTTP exchanges with none of the verification's work:
+the most this machine's server, driver and fake provider can do together.
 
 Target: at least 300 complete flows/s on PostgreSQL with p99 under 100 ms and zero errors.
 
@@ -179,29 +181,29 @@ async def drive(
     return flows, bare, flow_time, bare_time
 
 
-def start_server(env: dict[str, str], workdir: str) -> tuple[subprocess.Popen[bytes], str, str]:
-    key = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "ringfence", "apikeys", "create", "--scope", "verify", "--json"],
-            env=env,
-            check=True,
-            capture_output=True,
-            cwd=workdir,
-        ).stdout
-    )["key"]
+def start_server(
+    env: dict[str, str], workdir: str, skeleton: bool = False
+) -> tuple[subprocess.Popen[bytes], str, str]:
     port = free_port()
+    if skeleton:
+        key = "skeleton"
+        env = {**env, "PYTHONPATH": str(Path(__file__).resolve().parent)}
+        command = [sys.executable, "-m", "verify_skeleton", str(port)]
+    else:
+        create = ["apikeys", "create", "--json", "--scope", "verify"]
+        key = json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "ringfence", *create],
+                env=env,
+                check=True,
+                capture_output=True,
+                cwd=workdir,
+            ).stdout
+        )["key"]
+        command = [sys.executable, "-m", "ringfence", "serve", "--workers", "2"]
+        command += ["--port", str(port), "--no-access-log"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ringfence",
-            "serve",
-            "--workers",
-            "2",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
+        command,
         env=env,
         cwd=workdir,
         stdout=subprocess.DEVNULL,
@@ -221,7 +223,10 @@ def start_server(env: dict[str, str], workdir: str) -> tuple[subprocess.Popen[by
         time.sleep(0.2)
 
 
-def run_backend(name: str, database_url: str, limits: str, clients: int, seconds: float) -> None:
+def run_backend(
+    name: str, database_url: str, limits: str, clients: int, seconds: float
+) -> tuple[float, float]:
+    """Run one server under load; returns its flows/s and flow p99 (ms)."""
     fake_port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
         env = {
@@ -238,7 +243,7 @@ def run_backend(name: str, database_url: str, limits: str, clients: int, seconds
             "RINGFENCE_TWILIO_BASE_URL": f"http://127.0.0.1:{fake_port}",
             "RINGFENCE_TWILIO_ATTEMPTS": "1",
         }
-        process, url, key = start_server(env, workdir)
+        process, url, key = start_server(env, workdir, skeleton=name.startswith("skeleton"))
         try:
             fake = FakeTwilio()
             flows, bare, flow_time, bare_time = asyncio.run(
@@ -260,6 +265,7 @@ def run_backend(name: str, database_url: str, limits: str, clients: int, seconds
     met = rate >= 300 and pct(flows.flows, 0.99) < 100 and not flows.errors
     if name.startswith("PostgreSQL"):
         print(f"target (>= 300 flows/s, p99 < 100 ms, 0 errors): {'met' if met else 'NOT met'}")
+    return rate, pct(flows.flows, 0.99)
 
 
 def report(
@@ -275,9 +281,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--backends", default="postgresql,sqlite,skeleton")
     args = parser.parse_args()
     backends = args.backends.split(",")
+    rates: dict[str, float] = {}
+    if "skeleton" in backends:
+        # the same HTTP exchanges with no verification work: this machine's ceiling
+        rates["skeleton"], _ = run_backend(
+            "skeleton (HTTP only)", "sqlite://", "memory://", args.clients, args.seconds
+        )
     if "postgresql" in backends:
         import psycopg
 
@@ -285,7 +297,7 @@ def main() -> None:
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            run_backend(
+            rates["postgresql"], _ = run_backend(
                 "PostgreSQL + Redis",
                 PG_ADMIN.rsplit("/", 1)[0] + "/" + name,
                 REDIS,
@@ -298,9 +310,14 @@ def main() -> None:
     if "sqlite" in backends:
         with tempfile.TemporaryDirectory() as folder:
             database = Path(folder) / "bench.db"
-            run_backend(
+            rates["sqlite"], _ = run_backend(
                 "SQLite + memory", f"sqlite:///{database}", "memory://", args.clients, args.seconds
             )
+    if "skeleton" in rates:
+        print("\n== share of the skeleton's rate (the same HTTP exchanges without the work) ==")
+        for name, rate in rates.items():
+            if name != "skeleton":
+                print(f"{name:12} {rate / rates['skeleton']:6.1%}")
 
 
 if __name__ == "__main__":
