@@ -1,5 +1,6 @@
-"""The audit log's hash chain: appends under concurrency stay one unbroken chain, and any
-modified, deleted, reordered or forged entry, or a cut-off tail, is found and named."""
+"""The audit log's hash chains (lanes): appends under concurrency stay unbroken chains, and
+any modified, deleted, reordered, moved or forged entry, or a cut-off tail, is found and
+named with its lane."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ import pytest
 from sqlalchemy import text
 
 from ringfence.store import make_engine, upgrade
-from ringfence.store.audit import AUDIT, list_events, record_event, verify_chain
+from ringfence.store.audit import (
+    AUDIT,
+    LANES,
+    heads_digest,
+    list_events,
+    record_event,
+    verify_chain,
+)
 from ringfence.store.migrate import upgrade as migrate_to
 
 AT = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -24,11 +32,12 @@ def engine(db_url):  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
-def append(engine, count: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
+def append(engine, count: int, start: int = 0, lane: int | None = None) -> None:  # type: ignore[no-untyped-def]
     for i in range(start, start + count):
         with engine.begin() as connection:
             record_event(
                 connection,
+                lane=lane,
                 at=AT + timedelta(seconds=i),
                 action="consent.granted",
                 subject_type="phone",
@@ -47,8 +56,12 @@ def test_an_intact_chain_verifies(engine) -> None:  # type: ignore[no-untyped-de
         report = verify_chain(connection)
         newest = list_events(connection, limit=1)[0]
     assert report.ok and report.entries == 5 and report.head_seq == 5
-    assert report.head_hash == newest["hash"].hex()
-    assert newest["seq"] == 5 and newest["subject_id"] == "subject-4"
+    assert len(report.lanes) == LANES
+    _lane, seq, hash_ = next(head for head in report.lanes if head[0] == newest["lane"])
+    assert (seq, hash_) == (newest["seq"], newest["hash"].hex())
+    assert newest["subject_id"] == "subject-4"
+    heads = [(lane, seq, bytes.fromhex(hash_)) for lane, seq, hash_ in report.lanes]
+    assert report.head_hash == heads_digest(heads) != empty.head_hash
 
 
 def test_concurrent_appends_make_one_chain(engine) -> None:  # type: ignore[no-untyped-def]
@@ -68,43 +81,59 @@ def test_concurrent_appends_make_one_chain(engine) -> None:  # type: ignore[no-u
     assert errors == []
     with engine.connect() as connection:
         report = verify_chain(connection)
+        lanes = connection.execute(text("SELECT DISTINCT lane FROM audit_events")).all()
     assert report.ok and report.entries == 90
+    assert len(lanes) > 1  # appends spread over the lanes (not queueing on one head)
 
 
+IN_LANE_3 = "lane = 3 AND seq = 3"
 TAMPERING: dict[str, str | None] = {
-    "modified details": "UPDATE audit_events SET details = '{\"n\": 99}' WHERE seq = 3",
-    "modified action": "UPDATE audit_events SET action = 'consent.revoked' WHERE seq = 3",
-    "modified time": "UPDATE audit_events SET subject_id = 'someone-else' WHERE seq = 3",
-    "deleted": "DELETE FROM audit_events WHERE seq = 3",
+    "modified details": f"UPDATE audit_events SET details = '{{\"n\": 99}}' WHERE {IN_LANE_3}",
+    "modified action": f"UPDATE audit_events SET action = 'consent.revoked' WHERE {IN_LANE_3}",
+    "modified time": f"UPDATE audit_events SET subject_id = 'someone-else' WHERE {IN_LANE_3}",
+    "deleted": f"DELETE FROM audit_events WHERE {IN_LANE_3}",
     "reordered": None,  # entries 3 and 4 swap places (below)
 }
 
 
 @pytest.mark.parametrize("change", sorted(TAMPERING))
 def test_tampering_is_found_at_the_first_bad_entry(engine, change: str) -> None:  # type: ignore[no-untyped-def]
-    append(engine, 6)
+    append(engine, 4, lane=1)
+    append(engine, 6, lane=3)
     with engine.begin() as connection:
         if change == "reordered":
-            # a unique column: swap through a free number, as a careful forger would
-            connection.execute(text("UPDATE audit_events SET seq = -4 WHERE seq = 4"))
-            connection.execute(text("UPDATE audit_events SET seq = 4 WHERE seq = 3"))
-            connection.execute(text("UPDATE audit_events SET seq = 3 WHERE seq = -4"))
+            # a unique pair: swap through a free number, as a careful forger would
+            swap = "UPDATE audit_events SET seq = {} WHERE lane = 3 AND seq = {}"
+            connection.execute(text(swap.format(-4, 4)))
+            connection.execute(text(swap.format(4, 3)))
+            connection.execute(text(swap.format(3, -4)))
         else:
             connection.execute(text(str(TAMPERING[change])))
     with engine.connect() as connection:
         report = verify_chain(connection)
     assert not report.ok
-    assert report.bad_seq == 3, report
+    assert (report.bad_lane, report.bad_seq) == (3, 3), report
     assert report.problem
 
 
+@pytest.mark.parametrize(("lane", "problem"), [(5, "removed"), (99, "does not exist")])
+def test_an_entry_moved_to_another_lane_is_found(engine, lane: int, problem: str) -> None:  # type: ignore[no-untyped-def]
+    append(engine, 3, lane=2)
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE audit_events SET lane = {lane} WHERE seq = 3"))
+    with engine.connect() as connection:
+        report = verify_chain(connection)
+    assert not report.ok and report.bad_lane == lane and problem in (report.problem or "")
+
+
 def test_a_cut_off_tail_and_a_forged_entry_are_found(engine) -> None:  # type: ignore[no-untyped-def]
-    append(engine, 4)
+    append(engine, 4, lane=7)
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM audit_events WHERE seq = 4"))
     with engine.connect() as connection:
         cut = verify_chain(connection)
-    assert not cut.ok and cut.bad_seq == 4 and "missing" in (cut.problem or "")
+    assert not cut.ok and (cut.bad_lane, cut.bad_seq) == (7, 4)
+    assert "missing" in (cut.problem or "")
     with engine.begin() as connection:
         row = connection.execute(AUDIT.select().where(AUDIT.c.seq == 3)).one()
         forged = {**row._mapping, "id": 1000, "seq": 4, "prev_hash": row.hash, "hash": bytes(32)}
@@ -145,16 +174,17 @@ def test_audit_verify_cli(engine, db_url, monkeypatch, tmp_path) -> None:  # typ
 
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    append(engine, 3)
+    append(engine, 3, lane=1)
     intact = runner.invoke(app, ["audit", "verify", "--db", db_url])
     assert intact.exit_code == 0 and "intact: 3 entries" in intact.stdout
     report = json.loads(runner.invoke(app, ["audit", "verify", "--db", db_url, "--json"]).stdout)
     assert report["ok"] and report["head"]["seq"] == 3 and report["first_bad"] is None
+    assert {k: report["lanes"][0][k] for k in ("lane", "seq")} == {"lane": 1, "seq": 3}
     with engine.begin() as connection:
         connection.execute(text("UPDATE audit_events SET actor = 'someone' WHERE seq = 2"))
     broken = runner.invoke(app, ["audit", "verify", "--db", db_url])
     assert broken.exit_code == 1
-    assert "BROKEN at entry 2" in broken.stderr and "modified" in broken.stderr
+    assert "BROKEN at lane 1 entry 2" in broken.stderr and "modified" in broken.stderr
     as_json = runner.invoke(app, ["audit", "verify", "--db", db_url, "--json"])
     assert as_json.exit_code == 1 and json.loads(as_json.stdout)["first_bad"]["seq"] == 2
     bad_db = runner.invoke(app, ["audit", "verify", "--db", "mysql://x"])

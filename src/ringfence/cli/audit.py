@@ -12,8 +12,9 @@ app = typer.Typer(help="The audit log: verify its hash chain.", no_args_is_help=
 
 @app.command("verify")
 def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Recompute the chain: exit 0 when intact, 1 naming the first bad entry. Keep the
-    printed head hash elsewhere: a later run must still pass through it."""
+    """Recompute the chains: exit 0 when intact, 1 naming the first bad entry. Keep the
+    lanes' heads (``--json``: lane, seq, hash) elsewhere: later, each lane must still hold
+    that hash at that sequence number."""
     from ringfence.settings import load_settings
     from ringfence.store import make_engine, upgrade
     from ringfence.store.audit import verify_chain
@@ -28,9 +29,10 @@ def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(report.to_dict())
     elif report.ok:
-        typer.echo(f"intact: {report.entries} entries, head {report.head_seq} {report.head_hash}")
+        typer.echo(f"intact: {report.entries} entries, heads {report.head_seq} {report.head_hash}")
     else:
-        where = f"entry {report.bad_seq}" + (f" (row id {report.bad_id})" if report.bad_id else "")
+        where = f"lane {report.bad_lane} entry {report.bad_seq}"
+        where += f" (row id {report.bad_id})" if report.bad_id else ""
         typer.echo(f"BROKEN at {where}: {report.problem}", err=True)
     if not report.ok:
         raise typer.Exit(1)

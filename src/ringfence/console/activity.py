@@ -84,7 +84,7 @@ def risk_overview(
     query = (
         select(AUDIT.c.at, AUDIT.c.details)
         .where(AUDIT.c.action == "risk.decision")
-        .order_by(AUDIT.c.seq.desc())
+        .order_by(AUDIT.c.id.desc())
         .limit(50)
     )
     with engine.connect() as connection:
@@ -105,7 +105,7 @@ def risk_overview(
 def audit_log(engine: Engine, principal: Principal, *, limit: int = 100) -> dict[str, Any]:
     """The newest audit entries and the verification of the whole chain."""
     authorize(principal, Permission.AUDIT_READ)
-    query = select(AUDIT).order_by(AUDIT.c.seq.desc()).limit(limit)
+    query = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)
     with engine.connect() as connection:
         chain = verify_chain(connection)
         rows = connection.execute(query).all()
@@ -113,6 +113,7 @@ def audit_log(engine: Engine, principal: Principal, *, limit: int = 100) -> dict
         "chain": chain.to_dict(),
         "events": [
             {
+                "lane": row.lane,
                 "seq": row.seq,
                 "at": _iso(row.at),
                 "action": row.action,

@@ -225,6 +225,7 @@ class AuditEventRow(Base):
     code in clear: subjects are ids, details are masked."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("lane", "seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -233,17 +234,20 @@ class AuditEventRow(Base):
     subject_id: Mapped[str] = mapped_column(String(64), index=True)
     actor: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # The hash chain: entry n's hash covers its content and entry n-1's hash, so a changed,
-    # removed or reordered entry breaks every hash after it (``ringfence audit verify``).
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    # The hash chains: entry n of a lane has a hash covering its content and entry n-1's
+    # hash, so a changed, removed or reordered entry breaks every hash after it in its lane
+    # (``ringfence audit verify``). Lanes are independent chains, so that concurrent
+    # transactions do not all queue on one head row.
+    lane: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+    seq: Mapped[int] = mapped_column(Integer)
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class AuditHeadRow(Base):
-    """The chain's head: the last sequence number and hash. Every append updates this one
-    row first, which serializes appends (a fork is impossible) and lets verification notice
-    entries cut off the end."""
+    """A lane's head (``id`` is the lane): its last sequence number and hash. Every append
+    to the lane updates this row first, which serializes the lane's appends (a fork is
+    impossible) and lets verification notice entries cut off the end."""
 
     __tablename__ = "audit_head"
 
