@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import random
@@ -31,17 +32,8 @@ from ringfence.verify import VerificationService
 from ringfence.verify.channels import DeliveryReceipt, OutgoingMessage
 from ringfence.verify.known import contact_numbers
 from ringfence.verify.ratelimit import RateLimiter
+from verify_load import LIFTED, PG_ADMIN, REDIS  # the same database, Redis and limits
 
-PG_ADMIN = os.environ.get("RINGFENCE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS = os.environ.get("RINGFENCE_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-LIFTED = {
-    "destination": "100/minute",
-    "ip": "10000000/minute",
-    "account": "10000000/minute",
-    "country": "10000000/minute",
-    "block": "10000000/minute",
-    "global": "10000000/second",
-}
 CODE = re.compile(r"\b(\d{6})\b")
 
 
@@ -61,7 +53,7 @@ class CodeCatcher:
 
 def run(url: str, flows: int, profile: bool) -> None:
     settings = load_settings(env="test", sms_channel="log")
-    limiter = RateLimiter(REDIS, LIFTED, key_prefix=f"bench-{uuid.uuid4().hex}")
+    limiter = RateLimiter(REDIS, json.loads(LIFTED), key_prefix=f"bench-{uuid.uuid4().hex}")
     service = VerificationService.open(
         url, settings=settings, keyring=Keyring({1: os.urandom(32)}), limiter=limiter
     )

@@ -40,17 +40,7 @@ _LATEST = (
     .order_by(_NEWEST)
     .limit(1)
 )
-_LATEST_FOR_PURPOSE = (
-    select(VERIFICATIONS)
-    .where(
-        V.to_index == bindparam("to_index"),
-        V.status == PENDING,
-        V.expires_at > bindparam("now", type_=V.expires_at.type),
-        V.purpose == bindparam("purpose"),
-    )
-    .order_by(_NEWEST)
-    .limit(1)
-)
+_LATEST_FOR_PURPOSE = _LATEST.where(V.purpose == bindparam("purpose"))
 _RESEND = (
     update(VERIFICATIONS)
     .where(_LIVE, V.sends == bindparam("sends_seen"))
