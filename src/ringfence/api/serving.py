@@ -3,15 +3,16 @@
 uvicorn's workers share one listening socket, and whichever worker wakes first accepts every
 connection that is waiting: a burst of keep-alive connections (a load balancer's pool, a
 client's connection pool) lands on one worker while the others idle. Here each worker opens
-its own socket on the same address with ``SO_REUSEPORT``, and the kernel spreads new
-connections over them. Where the platform has no ``SO_REUSEPORT`` (or with one worker),
-uvicorn runs as it does by itself.
+its own socket on the same address with ``SO_REUSEPORT``, and the Linux kernel spreads new
+connections over them. Elsewhere (the BSDs and macOS accept the option but do not balance
+with it), and with one worker, uvicorn runs as it does by itself.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import sys
 from typing import Any
 
 import uvicorn
@@ -23,7 +24,7 @@ log = logging.getLogger("uvicorn.error")
 def run(app: str, *, host: str, port: int, workers: int, **options: Any) -> None:
     """Serve the application factory ``app`` ("module:function") on ``host``:``port``."""
     config = uvicorn.Config(app, factory=True, host=host, port=port, workers=workers, **options)
-    if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
+    if workers == 1 or not sys.platform.startswith("linux"):
         uvicorn.run(app, factory=True, host=host, port=port, workers=workers, **options)
         return
     placeholder = _placeholder(host, port)
