@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from ringfence.crypto import BlindIndexer
+from ringfence.crypto import BlindIndexer, Keyring
 from ringfence.phone import normalize
 from ringfence.phone.describe import destination_prefix
 from ringfence.risk import RiskGate
@@ -151,3 +151,33 @@ def test_simulated_recoveries_count_nothing(service, clock) -> None:  # type: ig
     service.start("+33612345678", purpose="recovery")
     today = clock.now().date()
     assert service.traffic.conversion(today, today)[0].sent == 0
+
+
+def test_the_shard_migration_keeps_and_folds_the_counts(db_url) -> None:  # type: ignore[no-untyped-def]
+    # Counts written before migration 0013 become shard 0; going back folds the shards.
+    from ringfence.store import downgrade
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0012")
+        insert = text(
+            "INSERT INTO traffic_counters (scope, key, day, sent, verified, blocked)"
+            " VALUES ('country', 'FR', :day, 7, 3, 1)"
+        )
+        with engine.begin() as connection:
+            connection.execute(insert, {"day": DAY})
+        upgrade(engine)
+        counters = TrafficCounters(engine, BlindIndexer(Keyring({1: bytes(32)})))
+        keys = counters.keys(normalize("+33612345678"), None)
+        with engine.begin() as connection:
+            for _ in range(20):
+                counters.count(connection, keys.pairs(), DAY, sent=1)
+        assert counters.snapshot(keys, DAY).country.sent == 27
+        downgrade(engine, "0012")
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT sent, verified FROM traffic_counters WHERE scope = 'country'")
+            ).all()
+        assert [tuple(row) for row in rows] == [(27, 3)]
+    finally:
+        engine.dispose()

@@ -189,3 +189,33 @@ def test_audit_verify_cli(engine, db_url, monkeypatch, tmp_path) -> None:  # typ
     assert as_json.exit_code == 1 and json.loads(as_json.stdout)["first_bad"]["seq"] == 2
     bad_db = runner.invoke(app, ["audit", "verify", "--db", "mysql://x"])
     assert bad_db.exit_code == 2 and "unsupported_database" in bad_db.stderr
+
+
+@pytest.mark.parametrize("lane", [0, -1, 17, 10**9])
+def test_a_lane_out_of_range_is_refused_and_writes_nothing(engine, lane: int) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="numbered 1 to 16"), engine.begin() as connection:
+        record_event(connection, at=AT, action="x", subject_type="t", subject_id="s", lane=lane)
+    with engine.connect() as connection:
+        report = verify_chain(connection)
+    assert report.ok and report.entries == 0
+
+
+def test_going_back_to_one_lane_is_refused_once_other_lanes_hold_entries(db_url) -> None:  # type: ignore[no-untyped-def]
+    from ringfence.store import downgrade
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        append(engine, 2, lane=1)
+        downgrade(engine, "0013")  # only lane 1 used: back to one chain, intact
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM audit_head")).scalar() == 1
+        upgrade(engine)
+        append(engine, 1, lane=9)
+        with pytest.raises(RuntimeError, match="cannot go back to one lane"):
+            downgrade(engine, "0013")
+        with engine.connect() as connection:
+            report = verify_chain(connection)
+        assert report.ok and report.entries == 3
+    finally:
+        engine.dispose()
