@@ -119,7 +119,7 @@ class ServiceCore:
         operation.
 
         Audit events recorded in it (:meth:`_record`) are appended together at the end, just
-        before the commit, so the chain's head row stays locked for the shortest time; they
+        before the commit, so their lane's head row stays locked for the shortest time; they
         reach the listeners once committed. A refusal raised inside (a
         :class:`VerificationError`: rate limit, risk denial, lock, unknown id) commits what
         was recorded before it — a refused request is audited — and is raised again; any
